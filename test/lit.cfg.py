@@ -16,7 +16,6 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.acc_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
-config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 config.substitutions.append(("%acc_src_root", config.acc_src_root))
 config.substitutions.append(("%acc_obj_root", config.acc_obj_root))
 config.substitutions.append(("%python", config.python_executable))

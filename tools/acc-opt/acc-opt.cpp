@@ -9,6 +9,7 @@
 
 #include "acc/Dialect/NN/IR/NNDialect.h"
 #include "acc/Dialect/NN/Transforms/Passes.h"
+#include "acc/Support/InputGuard.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/Transforms/Passes.h"
@@ -27,7 +28,10 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
 
 int main(int argc, char **argv) {
   // acc's own passes first, so that `--help` shows where they come from.
@@ -54,7 +58,39 @@ int main(int argc, char **argv) {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
 
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
+  auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
       argc, argv, "acc optimizer driver: nn dialect and acc passes\n",
-      registry));
+      registry);
+
+  // What MlirOptMain(argc, argv, ...) does, plus a scan that refuses inputs
+  // nested deeply enough to overflow the parser's stack, and a thread with a
+  // stack large enough for everything the scan accepts.
+  return acc::runWithLargeStack([&, &inputFilename = inputFilename,
+                                 &outputFilename = outputFilename]() -> int {
+    std::string errorMessage;
+    std::unique_ptr<llvm::MemoryBuffer> file =
+        mlir::openInputFile(inputFilename, &errorMessage);
+    if (!file) {
+      llvm::errs() << "acc-opt: error: " << errorMessage << "\n";
+      return 1;
+    }
+    if (!acc::checkIRNesting(file->getBuffer(),
+                             file->getBufferIdentifier(), llvm::errs()))
+      return 1;
+    // The output file is only kept when everything succeeded: a failed run
+    // never leaves a partial file behind.
+    std::unique_ptr<llvm::ToolOutputFile> output =
+        mlir::openOutputFile(outputFilename, &errorMessage);
+    if (!output) {
+      llvm::errs() << "acc-opt: error: " << errorMessage << "\n";
+      return 1;
+    }
+    mlir::MlirOptMainConfig config =
+        mlir::MlirOptMainConfig::createFromCLOptions();
+    if (mlir::failed(mlir::MlirOptMain(output->os(), std::move(file),
+                                       registry, config)))
+      return 1;
+    output->keep();
+    return 0;
+  });
 }

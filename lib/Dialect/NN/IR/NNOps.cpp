@@ -212,9 +212,9 @@ verifyConvLike(Operation *op, Value input, Value filter, Value bias,
   ArrayRef<int64_t> in = shapeOf(input), f = shapeOf(filter);
   int64_t n = in[0], c = nchw ? in[1] : in[3], h = nchw ? in[2] : in[1],
           w = nchw ? in[3] : in[2];
-  int64_t fo = nchw ? f[0] : f[3], fc = nchw ? f[1] : f[2],
-          kh = nchw ? f[2] : f[0], kw = nchw ? f[3] : f[1];
-  unsigned fcDim = nchw ? 1 : 2, foDim = nchw ? 0 : 3;
+  int64_t fo = nchw ? f[0] : f[3], kh = nchw ? f[2] : f[0],
+          kw = nchw ? f[3] : f[1];
+  unsigned fcDim = nchw ? 1 : 2;
   if (!isDyn(c) && c % groups != 0)
     return op->emitOpError() << "input channels " << c
                              << " are not a multiple of groups " << groups,
@@ -229,7 +229,6 @@ verifyConvLike(Operation *op, Value input, Value filter, Value bias,
     return failure();
   if (bias && failed(verifyDim(op, "bias", bias, 0, fo, "output channels")))
     return failure();
-  (void)foDim;
   FailureOr<int64_t> oh = windowOutSize(op, "height", h, kh, strides[0],
                                         dilations[0], padding[0], padding[2]);
   if (failed(oh))
@@ -288,7 +287,7 @@ LogicalResult AttentionOp::verify() {
   if (Value m = getAdditiveMask()) {
     ArrayRef<int64_t> ms = shapeOf(m);
     SmallVector<int64_t> full = {q[0], q[1], q[2], k[2]};
-    if (ms.size() < 2)
+    if (ms.size() < 2 || ms.size() > 4)
       return emitOpError() << "'additive_mask' must have rank 2 to 4, got "
                            << ms.size();
     for (size_t i = 0; i < ms.size(); ++i) {
@@ -665,9 +664,14 @@ LogicalResult BlockOp::verify() {
     return emitOpError() << "the body must have no arguments, got "
                          << body.getNumArguments();
   TypeRange yielded = getYield().getValues().getTypes();
-  if (yielded != getResultTypes())
-    return emitOpError() << "yields " << yielded.size()
-                         << " value(s) whose types do not match the "
-                         << getNumResults() << " result type(s)";
-  return success();
+  if (yielded == getResultTypes())
+    return success();
+  InFlightDiagnostic diag = emitOpError()
+                            << "yields " << yielded.size()
+                            << " value(s) of types ";
+  llvm::interleaveComma(yielded, diag, [&](Type t) { diag << t; });
+  diag << " but the block has " << getNumResults() << " result(s) of types ";
+  llvm::interleaveComma(getResultTypes(), diag,
+                        [&](Type t) { diag << t; });
+  return diag;
 }
