@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# acc's one entry point for set-up, build, demo and tests.
+#
+#   scripts/dev.sh demo    install what is missing, build, run acc's main job
+#                          on the shipped example (examples/hybrid.mlir)
+#   scripts/dev.sh test    install what is missing, build, run the whole suite
+#   scripts/dev.sh setup   only install the system packages
+#   scripts/dev.sh build   install and build, nothing else
+#
+# Idempotent: packages already present are not reinstalled, and the build is
+# incremental (build/ is configured once and reused), so a second run is fast.
+# Works as root on a fresh Debian 12 machine; elsewhere it uses sudo for apt.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${ACC_BUILD_DIR:-$ROOT/build}"
+LLVM_BIN=/usr/lib/llvm-22/bin
+
+# Everything the build and the tests need, from Debian's own repositories.
+# (The peers of the benchmark suite come from PyPI and are never needed here.)
+PACKAGES=(
+  build-essential cmake ninja-build
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+  libfmt-dev
+  python3
+)
+
+log() { printf '\033[1m[acc]\033[0m %s\n' "$*" >&2; }
+
+setup() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  log "installing: ${missing[*]}"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  setup
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    log "configuring $BUILD"
+    cmake -G Ninja -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
+      -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir
+  fi
+  log "building"
+  cmake --build "$BUILD"
+}
+
+demo() {
+  build
+  log "acc-opt examples/hybrid.mlir -canonicalize (verify, fold batch norms into convolutions)"
+  "$BUILD/bin/acc-opt" "$ROOT/examples/hybrid.mlir" -canonicalize
+}
+
+run_tests() {
+  build
+  # The lit target builds the generated docs too (test/Docs/stale.test).
+  cmake --build "$BUILD" --target mlir-doc
+  log "running the lit suite"
+  "$LLVM_BIN/lit" -sv "$BUILD/test"
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  build) build ;;
+  demo) demo ;;
+  test) run_tests ;;
+  *)
+    echo "usage: $0 {demo|test|build|setup}" >&2
+    exit 2
+    ;;
+esac
