@@ -27,8 +27,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
-#include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -74,8 +74,8 @@ int main(int argc, char **argv) {
       llvm::errs() << "acc-opt: error: " << errorMessage << "\n";
       return 1;
     }
-    if (!acc::checkIRNesting(file->getBuffer(),
-                             file->getBufferIdentifier(), llvm::errs()))
+    if (!acc::checkIRNesting(file->getBuffer(), file->getBufferIdentifier(),
+                             llvm::errs()))
       return 1;
     // The output file is only kept when everything succeeded: a failed run
     // never leaves a partial file behind.
@@ -87,8 +87,8 @@ int main(int argc, char **argv) {
     }
     mlir::MlirOptMainConfig config =
         mlir::MlirOptMainConfig::createFromCLOptions();
-    if (mlir::failed(mlir::MlirOptMain(output->os(), std::move(file),
-                                       registry, config)))
+    if (mlir::failed(
+            mlir::MlirOptMain(output->os(), std::move(file), registry, config)))
       return 1;
     output->keep();
     return 0;

@@ -57,7 +57,8 @@ struct FoldBatchNormIntoConv : public OpRewritePattern<BatchNormOp> {
                                 PatternRewriter &rewriter) const override {
     auto conv = bn.getInput().getDefiningOp<Conv2DOp>();
     if (!conv || !conv->hasOneUse())
-      return rewriter.notifyMatchFailure(bn, "input is not a single-use conv2d");
+      return rewriter.notifyMatchFailure(bn,
+                                         "input is not a single-use conv2d");
     if (conv.getLayout() != bn.getLayout())
       return rewriter.notifyMatchFailure(bn, "channel axes differ");
     auto filter = readConstant(conv.getFilter());
@@ -96,8 +97,7 @@ struct FoldBatchNormIntoConv : public OpRewritePattern<BatchNormOp> {
 
     Location loc = bn.getLoc();
     Value w = makeConstant(rewriter, loc, filterType, newFilter);
-    auto biasType =
-        RankedTensorType::get({f}, filterType.getElementType());
+    auto biasType = RankedTensorType::get({f}, filterType.getElementType());
     Value b = makeConstant(rewriter, loc, biasType, newBias);
     auto folded = Conv2DOp::create(
         rewriter, rewriter.getFusedLoc({conv.getLoc(), loc}), bn.getType(),

@@ -51,7 +51,9 @@ std::string shapeStr(ArrayRef<int64_t> shape) {
   return s;
 }
 
-int64_t mulDims(int64_t a, int64_t b) { return isDyn(a) || isDyn(b) ? kDyn : a * b; }
+int64_t mulDims(int64_t a, int64_t b) {
+  return isDyn(a) || isDyn(b) ? kDyn : a * b;
+}
 
 ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
@@ -102,10 +104,10 @@ LogicalResult verifyElementTypes(Operation *op) {
     }
     if (t.getElementType() == elt)
       return success();
-    return op->emitOpError() << kind << " #" << idx << " has element type "
-                             << t.getElementType() << " but " << firstName
-                             << " has " << elt
-                             << "; all tensors of the op must agree";
+    return op->emitOpError()
+           << kind << " #" << idx << " has element type " << t.getElementType()
+           << " but " << firstName << " has " << elt
+           << "; all tensors of the op must agree";
   };
   for (auto [i, v] : llvm::enumerate(op->getOperands()))
     if (failed(check(v, "operand", i)))
@@ -146,18 +148,16 @@ LogicalResult verifyNonNegative(Operation *op, StringRef name,
                                 ArrayRef<int64_t> values, bool strict) {
   for (int64_t v : values)
     if (strict ? v <= 0 : v < 0)
-      return op->emitOpError()
-             << "'" << name << "' must be " << (strict ? "positive" : "non-negative")
-             << ", got " << shapeStr(values);
+      return op->emitOpError() << "'" << name << "' must be "
+                               << (strict ? "positive" : "non-negative")
+                               << ", got " << shapeStr(values);
   return success();
 }
 
 /// NumPy broadcast of two shapes; fails on an incompatible static pair.
-FailureOr<SmallVector<int64_t>> broadcastShapes(Operation *op,
-                                                ArrayRef<int64_t> a,
-                                                ArrayRef<int64_t> b,
-                                                StringRef aName,
-                                                StringRef bName) {
+FailureOr<SmallVector<int64_t>>
+broadcastShapes(Operation *op, ArrayRef<int64_t> a, ArrayRef<int64_t> b,
+                StringRef aName, StringRef bName) {
   size_t rank = std::max(a.size(), b.size());
   SmallVector<int64_t> out(rank);
   for (size_t i = 0; i < rank; ++i) {
@@ -172,8 +172,8 @@ FailureOr<SmallVector<int64_t>> broadcastShapes(Operation *op,
     } else if (da == db) {
       out[i] = da;
     } else {
-      op->emitOpError() << "'" << aName << "' shape " << shapeStr(a)
-                        << " and '" << bName << "' shape " << shapeStr(b)
+      op->emitOpError() << "'" << aName << "' shape " << shapeStr(a) << " and '"
+                        << bName << "' shape " << shapeStr(b)
                         << " do not broadcast: dimension " << i << " is " << da
                         << " versus " << db;
       return failure();
@@ -200,10 +200,9 @@ std::pair<int64_t, int64_t> Conv2DOp::getKernelSize() {
 /// Shared by conv2d and patch_embed: checks the filter against the input and
 /// computes [N, OH, OW, F] (in NHWC order, the caller permutes).
 static FailureOr<SmallVector<int64_t>>
-verifyConvLike(Operation *op, Value input, Value filter, Value bias,
-               bool nchw, ArrayRef<int64_t> strides,
-               ArrayRef<int64_t> dilations, ArrayRef<int64_t> padding,
-               int64_t groups) {
+verifyConvLike(Operation *op, Value input, Value filter, Value bias, bool nchw,
+               ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+               ArrayRef<int64_t> padding, int64_t groups) {
   if (failed(verifyElementTypes(op)) ||
       failed(verifyNonNegative(op, "strides", strides, true)) ||
       failed(verifyNonNegative(op, "dilations", dilations, true)) ||
@@ -241,9 +240,9 @@ verifyConvLike(Operation *op, Value input, Value filter, Value bias,
 }
 
 LogicalResult Conv2DOp::verify() {
-  FailureOr<SmallVector<int64_t>> nhwc = verifyConvLike(
-      *this, getInput(), getFilter(), getBias(), isNCHW(), getStrides(),
-      getDilations(), getPadding(), getGroups());
+  FailureOr<SmallVector<int64_t>> nhwc =
+      verifyConvLike(*this, getInput(), getFilter(), getBias(), isNCHW(),
+                     getStrides(), getDilations(), getPadding(), getGroups());
   if (failed(nhwc))
     return failure();
   SmallVector<int64_t> expected = *nhwc;
@@ -283,7 +282,8 @@ LogicalResult AttentionOp::verify() {
   if (windowed && !getWindow())
     return emitOpError() << "mask(sliding_window) requires a 'window' size";
   if (!windowed && getWindow())
-    return emitOpError() << "'window' is only allowed with mask(sliding_window)";
+    return emitOpError()
+           << "'window' is only allowed with mask(sliding_window)";
   if (Value m = getAdditiveMask()) {
     ArrayRef<int64_t> ms = shapeOf(m);
     SmallVector<int64_t> full = {q[0], q[1], q[2], k[2]};
@@ -354,8 +354,8 @@ int64_t LayerNormOp::getNormalizedAxis() {
 
 static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
-    return op->emitOpError() << "'axis' " << axis
-                             << " is out of range for rank " << rank;
+    return op->emitOpError()
+           << "'axis' " << axis << " is out of range for rank " << rank;
   return success();
 }
 
@@ -369,9 +369,10 @@ LogicalResult LayerNormOp::verify() {
     return emitOpError() << "'epsilon' must be non-negative";
   if (getBias() && !getWeight())
     return emitOpError() << "a 'bias' requires a 'weight'";
-  ArrayRef<int64_t> normalized = shapeOf(getInput()).drop_front(getNormalizedAxis());
-  if (getWeight() && failed(verifyShape(*this, "'weight'",
-                                        shapeOf(getWeight()), normalized)))
+  ArrayRef<int64_t> normalized =
+      shapeOf(getInput()).drop_front(getNormalizedAxis());
+  if (getWeight() &&
+      failed(verifyShape(*this, "'weight'", shapeOf(getWeight()), normalized)))
     return failure();
   if (getBias() &&
       failed(verifyShape(*this, "'bias'", shapeOf(getBias()), normalized)))
@@ -387,10 +388,10 @@ LogicalResult BatchNormOp::verify() {
   if (getEpsilon().isNegative())
     return emitOpError() << "'epsilon' must be non-negative";
   int64_t c = shapeOf(getInput())[getChannelAxis()];
-  for (auto [name, v] : {std::make_pair("scale", getScale()),
-                         std::make_pair("bias", getBias()),
-                         std::make_pair("mean", getMean()),
-                         std::make_pair("variance", getVariance())})
+  for (auto [name, v] :
+       {std::make_pair("scale", getScale()), std::make_pair("bias", getBias()),
+        std::make_pair("mean", getMean()),
+        std::make_pair("variance", getVariance())})
     if (failed(verifyDim(*this, name, v, 0, c, "channels")))
       return failure();
   return verifyResult(*this, shapeOf(getInput()));
@@ -418,9 +419,8 @@ OpFoldResult ReluOp::fold(FoldAdaptor) {
 static LogicalResult verifyBinary(Operation *op) {
   if (failed(verifyElementTypes(op)))
     return failure();
-  FailureOr<SmallVector<int64_t>> shape =
-      broadcastShapes(op, shapeOf(op->getOperand(0)),
-                      shapeOf(op->getOperand(1)), "lhs", "rhs");
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(
+      op, shapeOf(op->getOperand(0)), shapeOf(op->getOperand(1)), "lhs", "rhs");
   if (failed(shape))
     return failure();
   return verifyResult(op, *shape);
@@ -462,8 +462,7 @@ OpFoldResult DivOp::fold(FoldAdaptor a) {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-template <typename PoolOp>
-static LogicalResult verifyPool(PoolOp op) {
+template <typename PoolOp> static LogicalResult verifyPool(PoolOp op) {
   if (failed(verifyElementTypes(op)) ||
       failed(verifyNonNegative(op, "kernel_size", op.getKernelSize(), true)) ||
       failed(verifyNonNegative(op, "strides", op.getStrides(), true)) ||
@@ -471,9 +470,9 @@ static LogicalResult verifyPool(PoolOp op) {
     return failure();
   ArrayRef<int64_t> pad = op.getPadding(), k = op.getKernelSize();
   if (pad[0] >= k[0] || pad[2] >= k[0] || pad[1] >= k[1] || pad[3] >= k[1])
-    return op.emitOpError() << "'padding' " << shapeStr(pad)
-                            << " must be smaller than 'kernel_size' "
-                            << shapeStr(k);
+    return op.emitOpError()
+           << "'padding' " << shapeStr(pad)
+           << " must be smaller than 'kernel_size' " << shapeStr(k);
   bool nchw = op.getLayout() == Layout::NCHW;
   ArrayRef<int64_t> in = shapeOf(op.getInput());
   int64_t h = nchw ? in[2] : in[1], w = nchw ? in[3] : in[2];
@@ -483,8 +482,8 @@ static LogicalResult verifyPool(PoolOp op) {
   if (failed(oh))
     return failure();
   FailureOr<int64_t> ow =
-      windowOutSize(op, "width", w, k[1], op.getStrides()[1], 1, pad[1],
-                    pad[3], op.getCeilMode());
+      windowOutSize(op, "width", w, k[1], op.getStrides()[1], 1, pad[1], pad[3],
+                    op.getCeilMode());
   if (failed(ow))
     return failure();
   if (nchw)
@@ -557,15 +556,15 @@ LogicalResult PatchEmbedOp::verify() {
   int64_t h = nchw ? in[2] : in[1], w = nchw ? in[3] : in[2];
   if ((!isDyn(h) && h % ph != 0) || (!isDyn(w) && w % pw != 0))
     return emitOpError() << "image size " << dimStr(h) << "x" << dimStr(w)
-                         << " is not a multiple of the patch size " << ph
-                         << "x" << pw;
+                         << " is not a multiple of the patch size " << ph << "x"
+                         << pw;
   int64_t strides[2] = {ph, pw}, dil[2] = {1, 1}, pad[4] = {0, 0, 0, 0};
   FailureOr<SmallVector<int64_t>> nhwc = verifyConvLike(
       *this, getInput(), getFilter(), getBias(), nchw, strides, dil, pad, 1);
   if (failed(nhwc))
     return failure();
-  return verifyResult(*this, {(*nhwc)[0], mulDims((*nhwc)[1], (*nhwc)[2]),
-                              (*nhwc)[3]});
+  return verifyResult(
+      *this, {(*nhwc)[0], mulDims((*nhwc)[1], (*nhwc)[2]), (*nhwc)[3]});
 }
 
 LogicalResult WindowPartitionOp::verify() {
@@ -581,8 +580,8 @@ LogicalResult WindowPartitionOp::verify() {
                          << "x" << ws[1];
   int64_t nh = isDyn(in[1]) ? kDyn : in[1] / ws[0];
   int64_t nw = isDyn(in[2]) ? kDyn : in[2] / ws[1];
-  return verifyResult(
-      *this, {mulDims(in[0], mulDims(nh, nw)), ws[0] * ws[1], in[3]});
+  return verifyResult(*this,
+                      {mulDims(in[0], mulDims(nh, nw)), ws[0] * ws[1], in[3]});
 }
 
 LogicalResult WindowMergeOp::verify() {
@@ -603,8 +602,8 @@ LogicalResult WindowMergeOp::verify() {
     return emitOpError() << "'input' dimension 0 (" << in[0]
                          << ") is not a multiple of the " << windows
                          << " windows per image";
-  return verifyResult(
-      *this, {isDyn(in[0]) ? kDyn : in[0] / windows, h, w, in[2]});
+  return verifyResult(*this,
+                      {isDyn(in[0]) ? kDyn : in[0] / windows, h, w, in[2]});
 }
 
 OpFoldResult WindowMergeOp::fold(FoldAdaptor) {
@@ -666,12 +665,10 @@ LogicalResult BlockOp::verify() {
   TypeRange yielded = getYield().getValues().getTypes();
   if (yielded == getResultTypes())
     return success();
-  InFlightDiagnostic diag = emitOpError()
-                            << "yields " << yielded.size()
-                            << " value(s) of types ";
+  InFlightDiagnostic diag = emitOpError() << "yields " << yielded.size()
+                                          << " value(s) of types ";
   llvm::interleaveComma(yielded, diag, [&](Type t) { diag << t; });
   diag << " but the block has " << getNumResults() << " result(s) of types ";
-  llvm::interleaveComma(getResultTypes(), diag,
-                        [&](Type t) { diag << t; });
+  llvm::interleaveComma(getResultTypes(), diag, [&](Type t) { diag << t; });
   return diag;
 }
