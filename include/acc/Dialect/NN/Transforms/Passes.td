@@ -11,6 +11,43 @@
 
 include "mlir/Pass/PassBase.td"
 
+def NNCostReport : Pass<"nn-cost-report", "::mlir::ModuleOp"> {
+  let summary = "Print FLOPs, bytes, parameters and scaling of every nn op, "
+                "block and function";
+  let description = [{
+    Runs the cost model (acc/Analysis/CostModel.h) and prints its report: one
+    row per op and block with FLOPs, MACs, bytes moved (op by op and
+    unfused), parameters and the scaling class in each dynamic symbol; per
+    function the totals, the largest intermediate, arithmetic intensity, a
+    roofline estimate, the convolution/attention crossover and the receptive
+    field after each convolution or pooling. With dynamic dims every figure is
+    an exact polynomial in named symbols (`nn.dims` argument attribute, or
+    names derived from how the argument is used).
+
+    The IR is not changed. `format=json` prints the stable schema documented
+    in docs/CostModel.md; `output=FILE` writes the report to a file instead
+    of standard output (useful with JSON, since acc-opt prints the IR after
+    it).
+
+    ```
+    acc-opt model.mlir --nn-cost-report -o /dev/null
+    acc-opt model.mlir --nn-cost-report="format=json output=cost.json" -o /dev/null
+    ```
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"text\"",
+           "Report format: text (an aligned table) or json">,
+    Option<"output", "output", "std::string", /*default=*/"\"-\"",
+           "Where to write the report ('-' for standard output)">,
+    Option<"peakGflops", "peak-gflops", "double", /*default=*/"330.0",
+           "Peak compute for the roofline estimate, in GFLOP/s (default: "
+           "fp32 AVX-512 FMA on 2 cores of the reference machine)">,
+    Option<"bandwidthGBs", "bandwidth-gbs", "double", /*default=*/"26.0",
+           "Memory bandwidth for the roofline estimate, in GB/s (default: "
+           "STREAM triad on 2 cores of the reference machine)">
+  ];
+}
+
 def NNInlineBlocks : Pass<"nn-inline-blocks"> {
   let summary = "Inline every nn.block, leaving its ops in place";
   let description = [{
