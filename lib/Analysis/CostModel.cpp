@@ -420,7 +420,9 @@ void FunctionAnalyzer::inferShapes(Operation *op) {
 }
 
 void FunctionAnalyzer::addParams(CostFigures &c, ArrayRef<Value> weights) {
-  for (Value w : weights) {
+  // A value passed twice (e.g. one tensor as scale and bias) counts once.
+  llvm::SetVector<Value> distinct(weights.begin(), weights.end());
+  for (Value w : distinct) {
     if (!w)
       continue;
     c.params += elements(w);
