@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/SetVector.h"
@@ -663,7 +664,7 @@ void FunctionAnalyzer::analyzeOp(Operation *op, unsigned depth) {
     return;
   }
   // Ops that cost nothing by construction.
-  if (isa<arith::ConstantOp, func::ReturnOp, YieldOp>(op))
+  if (isa<arith::ConstantOp, tensor::EmptyOp, func::ReturnOp, YieldOp>(op))
     return;
 
   OpCost entry{op, {}, true, std::nullopt, depth};
@@ -687,6 +688,11 @@ void FunctionAnalyzer::analyzeOp(Operation *op, unsigned depth) {
       if (isa<RankedTensorType>(r.getType()))
         (void)shapeOf(r);
   }
+  const CostFigures &c = entry.cost;
+  if (c.flops.hasOverflow() || c.macs.hasOverflow() || c.bytes.hasOverflow() ||
+      c.bytesUnfused.hasOverflow() || c.params.hasOverflow())
+    op->emitWarning() << "cost figures exceed 128-bit integers; they are "
+                         "reported as 'overflow'";
   propagateReceptiveField(op, entry);
   // Largest intermediate: compared at a reference size of 1024 per symbol.
   for (Value r : op->getResults()) {

@@ -84,7 +84,10 @@ std::string human(double v, const char *unit) {
     v /= 1000.0;
     ++i;
   }
-  return fmt::format("{:.3g} {}{}", v, prefixes[i], unit);
+  std::string s = fmt::format("{:.3g} {}{}", v, prefixes[i], unit);
+  while (!s.empty() && s.back() == ' ')
+    s.pop_back();
+  return s;
 }
 
 std::string humanSeconds(double s) {
@@ -336,7 +339,9 @@ void printText(const CostModel &model, const CostReportOptions &options,
       }
     }
     os << "\n";
-    if (auto f = fc.total.flops.getConstant())
+    if (auto f = fc.total.flops.getConstant();
+        f && fc.total.macs.isConstant() && fc.total.bytes.isConstant() &&
+        fc.total.bytesUnfused.isConstant())
       os << fmt::format("  totals: {}, {}, {} moved ({} unfused), {} params "
                         "({})\n",
                         human(f->toDouble(), "FLOP"),
@@ -360,7 +365,11 @@ void printText(const CostModel &model, const CostReportOptions &options,
                             .getStringRef()
                             .str(),
                         locString(fc.largestIntermediateOp->getLoc()));
-    if (auto r = roofline(fc.total, options))
+    bool overflowed = fc.total.flops.hasOverflow() ||
+                      fc.total.bytes.hasOverflow();
+    if (overflowed)
+      os << "  roofline estimate: not available (the figures overflowed)\n";
+    else if (auto r = roofline(fc.total, options))
       os << fmt::format("  arithmetic intensity: {:.3g} FLOP/byte\n"
                         "  roofline estimate: {} ({}-bound at {:g} GFLOP/s, "
                         "{:g} GB/s)\n",
