@@ -2,7 +2,8 @@
 # acc's one entry point for set-up, build, demo and tests.
 #
 #   scripts/dev.sh demo    install what is missing, build, run acc's main job
-#                          on the shipped example (examples/hybrid.mlir)
+#                          on the shipped example (examples/hybrid.mlir): the
+#                          cost report, then the canonicalized IR
 #   scripts/dev.sh test    install what is missing, build, run the whole suite
 #   scripts/dev.sh setup   only install the system packages
 #   scripts/dev.sh build   install and build, nothing else
@@ -58,6 +59,10 @@ build() {
 
 demo() {
   build
+  log "acc-compile examples/hybrid.mlir --cost-report (what the model costs, before compiling)"
+  "$BUILD/bin/acc-compile" "$ROOT/examples/hybrid.mlir" --cost-report
+  log "acc-compile examples/hybrid-scaling.mlir --cost-report (the same model for any image side S)"
+  "$BUILD/bin/acc-compile" "$ROOT/examples/hybrid-scaling.mlir" --cost-report
   log "acc-opt examples/hybrid.mlir -canonicalize (verify, fold batch norms into convolutions)"
   "$BUILD/bin/acc-opt" "$ROOT/examples/hybrid.mlir" -canonicalize
 }

@@ -87,7 +87,9 @@ SmallVector<Value> weightOperands(Operation *op) {
       .Case<Conv2DOp, PatchEmbedOp>([&](auto o) {
         ws = {o.getFilter(), o.getBias()};
       })
-      .Case<LinearOp>([&](LinearOp o) { ws = {o.getWeight(), o.getBias()}; })
+      .Case<LinearOp>([&](LinearOp o) {
+        ws = {o.getWeight(), o.getBias()};
+      })
       .Case<LayerNormOp>([&](LayerNormOp o) {
         ws = {o.getWeight(), o.getBias()};
       })
@@ -191,8 +193,8 @@ void FunctionAnalyzer::nameArguments() {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
     if (!type)
       continue;
-    auto attrNames = func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(),
-                                                      "nn.dims");
+    auto attrNames =
+        func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "nn.dims");
     SmallVector<std::string> derived;
     for (OpOperand &use : arg.getUses())
       if (isa<NNDialect>(use.getOwner()->getDialect())) {
@@ -214,8 +216,8 @@ void FunctionAnalyzer::nameArguments() {
       if (name.empty() && i < static_cast<int64_t>(derived.size()))
         name = derived[i], origin = "derived";
       if (name.empty())
-        name = "d" + std::to_string(arg.getArgNumber()) + "_" +
-               std::to_string(i),
+        name =
+            "d" + std::to_string(arg.getArgNumber()) + "_" + std::to_string(i),
         origin = "derived";
       unsigned id = symbols.get(name);
       bool seen = llvm::any_of(result.symbolOrigins,
@@ -274,13 +276,18 @@ void FunctionAnalyzer::setResult(Value v, Shape inferred) {
   shapes[v] = s;
 }
 
-/// Output size of a window op along one dim, symbolic: exact whenever the
-/// strided division is exact (and always for static sizes, where the type
-/// has the size already).
-Poly windowOut(const Poly &in, int64_t kernel, int64_t stride,
-               int64_t dilation, int64_t padLo, int64_t padHi) {
+/// Output size of a window op along one dim, symbolic:
+/// floor((in + pads - span) / stride) + 1, written as
+/// in/stride + floor((pads - span) / stride) + 1, which is exact whenever the
+/// input size is a multiple of the stride (always for stride 1, and for the
+/// usual image sizes). Static sizes come from the types and are always exact.
+Poly windowOut(const Poly &in, int64_t kernel, int64_t stride, int64_t dilation,
+               int64_t padLo, int64_t padHi) {
   int64_t span = dilation * (kernel - 1) + 1;
-  return in * frac(1, stride) + frac(padLo + padHi - span + stride, stride);
+  int64_t rest = padLo + padHi - span;
+  int64_t floorDiv =
+      rest >= 0 ? rest / stride : -((-rest + stride - 1) / stride);
+  return in * frac(1, stride) + Poly(floorDiv + 1);
 }
 
 void FunctionAnalyzer::inferShapes(Operation *op) {
@@ -343,10 +350,10 @@ void FunctionAnalyzer::inferShapes(Operation *op) {
             for (size_t i = 0; i < batch; ++i) {
               // Align the batch dims from the right; a missing one is 1.
               size_t fromEnd = batch - i;
-              Poly da = a.size() - 2 >= fromEnd ? a[a.size() - 2 - fromEnd]
-                                                 : Poly(1);
-              Poly db = b.size() - 2 >= fromEnd ? b[b.size() - 2 - fromEnd]
-                                                 : Poly(1);
+              Poly da =
+                  a.size() - 2 >= fromEnd ? a[a.size() - 2 - fromEnd] : Poly(1);
+              Poly db =
+                  b.size() - 2 >= fromEnd ? b[b.size() - 2 - fromEnd] : Poly(1);
               s.push_back(da == Poly(1) ? db : da);
             }
             s.push_back(a[a.size() - 2]);
@@ -378,7 +385,8 @@ void FunctionAnalyzer::inferShapes(Operation *op) {
           .Case<PatchEmbedOp>([&](PatchEmbedOp op) {
             bool nchw = op.getLayout() == Layout::NCHW;
             auto [n, c, h, w] = imageDims(op.getInput(), op.getLayout());
-            auto fs = cast<RankedTensorType>(op.getFilter().getType()).getShape();
+            auto fs =
+                cast<RankedTensorType>(op.getFilter().getType()).getShape();
             int64_t ph = nchw ? fs[2] : fs[0], pw = nchw ? fs[3] : fs[1];
             Poly e = nchw ? dim(op.getFilter(), 0) : dim(op.getFilter(), 3);
             return Shape{n, h * frac(1, ph) * w * frac(1, pw), e};
@@ -392,7 +400,8 @@ void FunctionAnalyzer::inferShapes(Operation *op) {
           .Case<WindowMergeOp>([&](WindowMergeOp op) {
             const Shape &s = shapeOf(op.getInput());
             ArrayRef<int64_t> ws = op.getWindowSize();
-            int64_t windows = (op.getHeight() / ws[0]) * (op.getWidth() / ws[1]);
+            int64_t windows =
+                (op.getHeight() / ws[0]) * (op.getWidth() / ws[1]);
             return Shape{s[0] * frac(1, windows), Poly(int64_t(op.getHeight())),
                          Poly(int64_t(op.getWidth())), s[2]};
           })
@@ -450,8 +459,9 @@ bool FunctionAnalyzer::modelOp(Operation *op, CostFigures &c) {
         bool nchw = conv.getLayout() == Layout::NCHW;
         Value filter = conv.getFilter();
         // Output pixels x output channels x (C/g x KH x KW).
-        Poly perOutput = nchw ? dim(filter, 1) * dim(filter, 2) * dim(filter, 3)
-                              : dim(filter, 0) * dim(filter, 1) * dim(filter, 2);
+        Poly perOutput = nchw
+                             ? dim(filter, 1) * dim(filter, 2) * dim(filter, 3)
+                             : dim(filter, 0) * dim(filter, 1) * dim(filter, 2);
         Poly outs = elements(out);
         c.macs = outs * perOutput;
         c.flops = c.macs * Poly(2);
@@ -565,8 +575,8 @@ bool FunctionAnalyzer::modelOp(Operation *op, CostFigures &c) {
         c.flops = elements(pool.getInput()) + elements(out);
         return true;
       })
-      .Case<ImageToTokensOp, TokensToImageOp, WindowPartitionOp,
-            WindowMergeOp, SplitHeadsOp, MergeHeadsOp>([&](auto) {
+      .Case<ImageToTokensOp, TokensToImageOp, WindowPartitionOp, WindowMergeOp,
+            SplitHeadsOp, MergeHeadsOp>([&](auto) {
         return true; // data movement only
       })
       .Default([&](Operation *) { return false; });
@@ -589,8 +599,8 @@ void FunctionAnalyzer::propagateReceptiveField(Operation *op, OpCost &entry) {
   if (!in)
     return;
   ReceptiveField out = *in;
-  auto window = [&](int64_t kh, int64_t kw, int64_t sh, int64_t sw,
-                    int64_t dh, int64_t dw) {
+  auto window = [&](int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t dh,
+                    int64_t dw) {
     if (out.global)
       return;
     out.height += (dh * (kh - 1)) * out.strideH;
@@ -669,12 +679,11 @@ void FunctionAnalyzer::analyzeOp(Operation *op, unsigned depth) {
 
   OpCost entry{op, {}, true, std::nullopt, depth};
   inferShapes(op);
-  bool tensorOnly = llvm::all_of(op->getOperandTypes(), [](Type t) {
-                      return isa<RankedTensorType>(t);
-                    }) &&
-                    llvm::all_of(op->getResultTypes(), [](Type t) {
-                      return isa<RankedTensorType>(t);
-                    });
+  bool tensorOnly =
+      llvm::all_of(op->getOperandTypes(),
+                   [](Type t) { return isa<RankedTensorType>(t); }) &&
+      llvm::all_of(op->getResultTypes(),
+                   [](Type t) { return isa<RankedTensorType>(t); });
   if (!isa<NNDialect>(op->getDialect()) || !tensorOnly ||
       !modelOp(op, entry.cost)) {
     entry.known = false;
@@ -794,8 +803,8 @@ Crossover FunctionAnalyzer::crossover(bool flops) {
     return growsAbove ? sgn > 0 : sgn <= 0;
   };
   int64_t hi = 1;
-  while (hi < (int64_t(1) << 40) && !(asymptotic(hi) && asymptotic(hi * 2) &&
-                                      asymptotic(hi * 4)))
+  while (hi < (int64_t(1) << 40) &&
+         !(asymptotic(hi) && asymptotic(hi * 2) && asymptotic(hi * 4)))
     hi *= 2;
   // Exact boundary: the smallest x such that every y in [x, hi] is
   // asymptotic, found by bisection under the assumption of one final sign
@@ -829,8 +838,8 @@ Crossover FunctionAnalyzer::crossover(bool flops) {
   } else {
     if (lo == 0) {
       out.kind = Crossover::Kind::Never;
-      out.text = std::string("attention ") + what + " never overtake convolution " +
-                 what + " (" + sym + " >= 1)";
+      out.text = std::string("attention ") + what +
+                 " never overtake convolution " + what + " (" + sym + " >= 1)";
     } else {
       out.kind = Crossover::Kind::Below;
       out.text = std::string("attention ") + what + " exceed convolution " +

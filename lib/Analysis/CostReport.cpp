@@ -30,10 +30,10 @@ std::string locString(Location loc) {
   if (auto callsite = dyn_cast<CallSiteLoc>(loc))
     return locString(callsite.getCallee());
   if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return fmt::format("{}:{}:{}",
-                       llvm::sys::path::filename(file.getFilename().getValue())
-                           .str(),
-                       file.getLine(), file.getColumn());
+    return fmt::format(
+        "{}:{}:{}",
+        llvm::sys::path::filename(file.getFilename().getValue()).str(),
+        file.getLine(), file.getColumn());
   return "unknown";
 }
 
@@ -136,8 +136,8 @@ std::optional<Roofline> roofline(const CostFigures &c,
 
 llvm::json::Value jsonCrossover(const Crossover &c) {
   llvm::json::Object o;
-  const char *kinds[] = {"none",   "static", "at",       "always",
-                         "never",  "below",  "ambiguous"};
+  const char *kinds[] = {"none",  "static", "at",       "always",
+                         "never", "below",  "ambiguous"};
   o["kind"] = kinds[static_cast<int>(c.kind)];
   if (!c.symbol.empty())
     o["symbol"] = c.symbol;
@@ -166,15 +166,13 @@ void printJson(const CostModel &model, const CostReportOptions &options,
       symbols[syms.name(id)] = origin;
     f["symbols"] = std::move(symbols);
     f["has_unknown"] = fc.total.hasUnknown;
-    if (fc.largestIntermediateOp)
-    {
+    if (fc.largestIntermediateOp) {
       llvm::json::Object li;
       li["bytes"] = jsonFigure(fc.largestIntermediate, syms);
       li["op"] = fc.largestIntermediateOp->getName().getStringRef().str();
       li["loc"] = locString(fc.largestIntermediateOp->getLoc());
       f["largest_intermediate"] = std::move(li);
-    }
-    else
+    } else
       f["largest_intermediate"] = nullptr;
     if (auto r = roofline(fc.total, options)) {
       f["arithmetic_intensity"] = r->intensity;
@@ -213,8 +211,8 @@ void printJson(const CostModel &model, const CostReportOptions &options,
         if (oc.receptiveField->global)
           o["receptive_field"] = "global";
         else
-          o["receptive_field"] = llvm::json::Array{
-              oc.receptiveField->height, oc.receptiveField->width};
+          o["receptive_field"] = llvm::json::Array{oc.receptiveField->height,
+                                                   oc.receptiveField->width};
       }
       ops.push_back(std::move(o));
     }
@@ -263,13 +261,13 @@ void printText(const CostModel &model, const CostReportOptions &options,
     }
     // Rows: blocks before their ops, indented by depth.
     std::vector<Row> rows;
-    rows.push_back({"op", "location", "FLOPs", "MACs", "bytes",
-                    "bytes unfused", "params", "scaling"});
+    rows.push_back({"op", "location", "FLOPs", "MACs", "bytes", "bytes unfused",
+                    "params", "scaling"});
     auto costRow = [&](std::string name, Location loc, const CostFigures &c,
                        bool known) {
       if (!known)
-        return Row{name, locString(loc), "unknown", "unknown", "unknown",
-                   "unknown", "-", "-"};
+        return Row{name,      locString(loc), "unknown", "unknown",
+                   "unknown", "unknown",      "-",       "-"};
       return Row{name,
                  locString(loc),
                  figure(c.flops, syms),
@@ -297,11 +295,11 @@ void printText(const CostModel &model, const CostReportOptions &options,
                 headers.push_back(b);
       for (const BlockCost *b : llvm::reverse(headers)) {
         printed.insert(b->op);
-        rows.push_back(costRow(
-            std::string(2 * b->depth, ' ') +
-                fmt::format("block \"{}\" ({})", b->op.getName().str(),
-                            kindName(b->op.getKind())),
-            b->op.getLoc(), b->cost, true));
+        rows.push_back(
+            costRow(std::string(2 * b->depth, ' ') +
+                        fmt::format("block \"{}\" ({})", b->op.getName().str(),
+                                    kindName(b->op.getKind())),
+                    b->op.getLoc(), b->cost, true));
       }
       rows.push_back(costRow(std::string(2 * oc.depth, ' ') +
                                  oc.op->getName().getStringRef().str(),
@@ -313,8 +311,9 @@ void printText(const CostModel &model, const CostReportOptions &options,
     rows.push_back(total);
     size_t widths[8] = {0};
     for (const Row &r : rows) {
-      const std::string *cols[8] = {&r.name,  &r.loc,     &r.flops,  &r.macs,
-                                    &r.bytes, &r.unfused, &r.params, &r.scaling};
+      const std::string *cols[8] = {&r.name,   &r.loc,    &r.flops,
+                                    &r.macs,   &r.bytes,  &r.unfused,
+                                    &r.params, &r.scaling};
       for (int i = 0; i < 8; ++i)
         widths[i] = std::max(widths[i], cols[i]->size());
     }
@@ -342,31 +341,29 @@ void printText(const CostModel &model, const CostReportOptions &options,
     if (auto f = fc.total.flops.getConstant();
         f && fc.total.macs.isConstant() && fc.total.bytes.isConstant() &&
         fc.total.bytesUnfused.isConstant())
-      os << fmt::format("  totals: {}, {}, {} moved ({} unfused), {} params "
-                        "({})\n",
-                        human(f->toDouble(), "FLOP"),
-                        human(fc.total.macs.getConstant()->toDouble(), "MAC"),
-                        humanBytes(fc.total.bytes.getConstant()->toDouble()),
-                        humanBytes(
-                            fc.total.bytesUnfused.getConstant()->toDouble()),
-                        human(fc.total.params.getConstant()
-                                  ? fc.total.params.getConstant()->toDouble()
-                                  : 0,
-                              ""),
-                        humanBytes(fc.total.paramBytes.getConstant()
-                                       ? fc.total.paramBytes.getConstant()
-                                             ->toDouble()
-                                       : 0));
+      os << fmt::format(
+          "  totals: {}, {}, {} moved ({} unfused), {} params "
+          "({})\n",
+          human(f->toDouble(), "FLOP"),
+          human(fc.total.macs.getConstant()->toDouble(), "MAC"),
+          humanBytes(fc.total.bytes.getConstant()->toDouble()),
+          humanBytes(fc.total.bytesUnfused.getConstant()->toDouble()),
+          human(fc.total.params.getConstant()
+                    ? fc.total.params.getConstant()->toDouble()
+                    : 0,
+                ""),
+          humanBytes(fc.total.paramBytes.getConstant()
+                         ? fc.total.paramBytes.getConstant()->toDouble()
+                         : 0));
     os << fmt::format("  scaling: {}\n", scalingText(fc.total.flops, syms));
     if (fc.largestIntermediateOp)
-      os << fmt::format("  largest intermediate: {} bytes ({} at {})\n",
-                        figure(fc.largestIntermediate, syms),
-                        fc.largestIntermediateOp->getName()
-                            .getStringRef()
-                            .str(),
-                        locString(fc.largestIntermediateOp->getLoc()));
-    bool overflowed = fc.total.flops.hasOverflow() ||
-                      fc.total.bytes.hasOverflow();
+      os << fmt::format(
+          "  largest intermediate: {} bytes ({} at {})\n",
+          figure(fc.largestIntermediate, syms),
+          fc.largestIntermediateOp->getName().getStringRef().str(),
+          locString(fc.largestIntermediateOp->getLoc()));
+    bool overflowed =
+        fc.total.flops.hasOverflow() || fc.total.bytes.hasOverflow();
     if (overflowed)
       os << "  roofline estimate: not available (the figures overflowed)\n";
     else if (auto r = roofline(fc.total, options))
@@ -393,8 +390,7 @@ void printText(const CostModel &model, const CostReportOptions &options,
       anyField = true;
       os << fmt::format("    {:<22} {:<24} {}\n",
                         oc.op->getName().getStringRef().str(),
-                        locString(oc.op->getLoc()),
-                        rfText(*oc.receptiveField));
+                        locString(oc.op->getLoc()), rfText(*oc.receptiveField));
     }
     if (fc.total.hasUnknown)
       os << "  warning: some ops are not modelled (unknown cost); the "

@@ -64,7 +64,8 @@ Rational Rational::operator+(const Rational &o) const {
   __int128 a, b, n, d;
   if (__builtin_mul_overflow(num, o.den, &a) ||
       __builtin_mul_overflow(o.num, den, &b) ||
-      __builtin_add_overflow(a, b, &n) || __builtin_mul_overflow(den, o.den, &d))
+      __builtin_add_overflow(a, b, &n) ||
+      __builtin_mul_overflow(den, o.den, &d))
     return overflowed();
   return Rational(n, d);
 }
@@ -186,8 +187,8 @@ bool Poly::operator==(const Poly &o) const {
 }
 
 bool Poly::isConstant() const {
-  return !overflow && (terms.empty() ||
-                       (terms.size() == 1 && terms.begin()->first.empty()));
+  return !overflow &&
+         (terms.empty() || (terms.size() == 1 && terms.begin()->first.empty()));
 }
 
 std::optional<Rational> Poly::getConstant() const {

@@ -29,9 +29,8 @@ struct NNCostReportPass
   void runOnOperation() override {
     markAllAnalysesPreserved();
     if (format != "text" && format != "json") {
-      getOperation().emitError()
-          << "nn-cost-report: unknown format '" << format
-          << "'; expected 'text' or 'json'";
+      getOperation().emitError() << "nn-cost-report: unknown format '" << format
+                                 << "'; expected 'text' or 'json'";
       return signalPassFailure();
     }
     if (!(peakGflops > 0) || !(bandwidthGBs > 0)) {

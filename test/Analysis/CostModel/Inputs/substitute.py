@@ -15,9 +15,9 @@ import sys
 from fractions import Fraction
 
 TEMPLATES = {
-    # Strided, padded, dilated conv + pool + global pool; sizes chosen so that
-    # the strided divisions are exact (the symbolic form is exact there).
-    "conv": ({"B": [1, 3], "H": [9, 17, 33], "W": [9, 25]}, """
+    # Strided, padded conv + pool + global pool; the symbolic form is exact
+    # when each strided input is a multiple of its stride.
+    "conv": ({"B": [1, 3], "H": [8, 16, 36], "W": [8, 20]}, """
 func.func @f(%x: tensor<$(B)x8x$(H)x$(W)xf32> {nn.dims = ["B", "", "H", "W"]},
              %w: tensor<16x4x3x3xf32>, %b: tensor<16xf32>) {
   %0 = nn.conv2d %x, %w bias(%b) layout(nchw)
