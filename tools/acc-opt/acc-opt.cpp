@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "acc/Conversion/Passes.h"
 #include "acc/Dialect/NN/IR/NNDialect.h"
 #include "acc/Dialect/NN/Transforms/Passes.h"
 #include "acc/Support/InputGuard.h"
@@ -36,6 +37,7 @@
 int main(int argc, char **argv) {
   // acc's own passes first, so that `--help` shows where they come from.
   acc::nn::registerNNPasses();
+  acc::registerACCConversionPasses();
 
   // The upstream passes that acc's pipelines are built from.
   mlir::registerTransformsPasses();

@@ -1,0 +1,27 @@
+//===- Passes.h - acc conversion passes -------------------------*- C++ -*-===//
+//
+// Part of the acc project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACC_CONVERSION_PASSES_H
+#define ACC_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace acc {
+
+#define GEN_PASS_DECL
+#include "acc/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "acc/Conversion/Passes.h.inc"
+
+} // namespace acc
+
+#endif // ACC_CONVERSION_PASSES_H

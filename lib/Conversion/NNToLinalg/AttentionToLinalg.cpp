@@ -1,0 +1,406 @@
+//===- AttentionToLinalg.cpp - flash attention on tensors -----------------===//
+//
+// Part of the acc project.
+//
+// nn.attention becomes, for each (batch, head, query block):
+//
+//   m = -inf, l = 0, acc = 0                       // [bq], [bq], [bq, Dv]
+//   for each key block j0 in the visible range:    // mask-dependent bounds
+//     s   = scale * Q_blk K_blkᵀ (+ additive mask) // [bq, bk], never N x N
+//     s   = select(visible, s, -inf)               // only on edge blocks
+//     m'  = max(m, rowmax(s));  p = exp(s - m')
+//     a   = exp(m - m');  l = a*l + rowsum(p);  acc = a*acc + p V_blk
+//   out = acc / l   (0 for a row that saw no key)
+//
+// The visible key range of a query block comes from the structural mask:
+// causal stops at the block's last query position, a sliding window starts
+// `window - 1` keys before its first. Blocks entirely inside the mask skip
+// the select. Everything is on tensors (scf.for with iter_args,
+// extract_slice / insert_slice), so one-shot bufferization turns the tiles
+// into views and the accumulators into small buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "acc/Dialect/NN/IR/NNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace acc::nn;
+using utils::IteratorType;
+
+namespace {
+constexpr IteratorType kPar = IteratorType::parallel;
+constexpr IteratorType kRed = IteratorType::reduction;
+
+void yieldV(OpBuilder &b, Location loc, Value v) {
+  linalg::YieldOp::create(b, loc, ValueRange{v});
+}
+
+Value cIdx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+Value cF(OpBuilder &b, Location loc, Type t, double v) {
+  return arith::ConstantOp::create(b, loc, t, b.getFloatAttr(t, v));
+}
+Value dimOf(OpBuilder &b, Location loc, Value t, int64_t i) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (!type.isDynamicDim(i))
+    return cIdx(b, loc, type.getDimSize(i));
+  return tensor::DimOp::create(b, loc, t, i);
+}
+
+Value genericOp(OpBuilder &b, Location loc, ValueRange ins, Value init,
+                ArrayRef<AffineMap> maps, ArrayRef<IteratorType> its,
+                function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  return linalg::GenericOp::create(b, loc, TypeRange{init.getType()}, ins,
+                                   ValueRange{init}, maps, its, body)
+      .getResult(0);
+}
+
+/// A rank-reduced 2-D slice [rows, cols] of a 4-D tensor at (b, h, r0, 0).
+Value slice2D(OpBuilder &b, Location loc, Value t, Value bi, Value hi,
+              Value r0, Value rows, Value cols) {
+  SmallVector<OpFoldResult> offsets = {bi, hi, r0, b.getIndexAttr(0)};
+  OpFoldResult rowsF = getAsOpFoldResult(rows), colsF = getAsOpFoldResult(cols);
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                     rowsF, colsF};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  auto elt = cast<RankedTensorType>(t.getType()).getElementType();
+  SmallVector<int64_t> shape = {getConstantIntValue(rowsF).value_or(
+                                    ShapedType::kDynamic),
+                                getConstantIntValue(colsF).value_or(
+                                    ShapedType::kDynamic)};
+  auto type = RankedTensorType::get(shape, elt);
+  return tensor::ExtractSliceOp::create(b, loc, type, t, offsets, sizes,
+                                        strides);
+}
+
+Value emptyT(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+             Type elt) {
+  SmallVector<OpFoldResult> folded;
+  for (OpFoldResult s : sizes)
+    folded.push_back(isa<Value>(s) ? getAsOpFoldResult(cast<Value>(s)) : s);
+  return tensor::EmptyOp::create(b, loc, folded, elt);
+}
+
+Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+             Type elt, double v) {
+  SmallVector<OpFoldResult> folded;
+  for (OpFoldResult s : sizes)
+    folded.push_back(isa<Value>(s) ? getAsOpFoldResult(cast<Value>(s)) : s);
+  Value e = tensor::EmptyOp::create(b, loc, folded, elt);
+  return linalg::FillOp::create(b, loc, cF(b, loc, elt, v), e).getResult(0);
+}
+
+struct AttentionLowering : public OpRewritePattern<AttentionOp> {
+  int64_t queryBlock, keyBlock;
+  AttentionLowering(MLIRContext *ctx, int64_t qb, int64_t kb)
+      : OpRewritePattern(ctx), queryBlock(qb), keyBlock(kb) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    MLIRContext *ctx = b.getContext();
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    auto qt = cast<RankedTensorType>(q.getType());
+    auto vt = cast<RankedTensorType>(v.getType());
+    auto ot = cast<RankedTensorType>(op.getType());
+    Type elt = qt.getElementType();
+    double negInf = -std::numeric_limits<double>::infinity();
+
+    Value B = dimOf(b, loc, q, 0), Hq = dimOf(b, loc, q, 1),
+          Nq = dimOf(b, loc, q, 2), D = dimOf(b, loc, q, 3),
+          Hkv = dimOf(b, loc, k, 1), Nk = dimOf(b, loc, k, 2),
+          Dv = dimOf(b, loc, v, 3);
+    Value group = arith::DivUIOp::create(b, loc, Hq, Hkv);
+    Value offset = arith::SubIOp::create(b, loc, Nk, Nq); // p(i) = i + off
+    Value c0 = cIdx(b, loc, 0), c1 = cIdx(b, loc, 1);
+    Value bqStep = cIdx(b, loc, queryBlock), bkStep = cIdx(b, loc, keyBlock);
+    MaskKind kind = op.getMask();
+    int64_t window = op.getWindow().value_or(0);
+    double scale = op.getScaleOrDefault();
+    Value mask = op.getAdditiveMask();
+
+    SmallVector<OpFoldResult> outSizes = {B, Hq, Nq, Dv};
+    SmallVector<OpFoldResult> outSizesFolded;
+    for (int64_t i = 0; i < 4; ++i)
+      outSizesFolded.push_back(ot.isDynamicDim(i)
+                                   ? outSizes[i]
+                                   : OpFoldResult(b.getIndexAttr(ot.getDimSize(i))));
+    Value out0 = tensor::EmptyOp::create(b, loc, outSizesFolded, elt);
+
+    AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
+               d = getAffineDimExpr(2, ctx);
+    auto map = [&](unsigned n, ArrayRef<AffineExpr> e) {
+      return AffineMap::get(n, 0, e, ctx);
+    };
+
+    auto bLoop = scf::ForOp::create(b, loc, c0, B, c1, ValueRange{out0});
+    b.setInsertionPointToStart(bLoop.getBody());
+    Value bi = bLoop.getInductionVar();
+    auto hLoop = scf::ForOp::create(b, loc, c0, Hq, c1,
+                                    ValueRange{bLoop.getRegionIterArgs()[0]});
+    b.setInsertionPointToStart(hLoop.getBody());
+    Value hi = hLoop.getInductionVar();
+    Value hk = arith::DivUIOp::create(b, loc, hi, group);
+    auto qLoop = scf::ForOp::create(b, loc, c0, Nq, bqStep,
+                                    ValueRange{hLoop.getRegionIterArgs()[0]});
+    b.setInsertionPointToStart(qLoop.getBody());
+    Value i0 = qLoop.getInductionVar();
+    Value outAcc = qLoop.getRegionIterArgs()[0];
+    Value bq = arith::MinSIOp::create(
+        b, loc, bqStep, arith::SubIOp::create(b, loc, Nq, i0));
+    Value qTile = slice2D(b, loc, q, bi, hi, i0, bq, D);
+
+    // Visible key range of this query block.
+    Value firstPos = arith::AddIOp::create(b, loc, i0, offset);
+    Value lastPos = arith::AddIOp::create(
+        b, loc, firstPos, arith::SubIOp::create(b, loc, bq, c1));
+    Value kStart = c0, kEnd = Nk;
+    if (kind != MaskKind::None) {
+      // Keys up to the last query's position (clamped to [0, Nk]).
+      Value end = arith::AddIOp::create(b, loc, lastPos, c1);
+      end = arith::MaxSIOp::create(b, loc, end, c0);
+      kEnd = arith::MinSIOp::create(b, loc, end, Nk);
+    }
+    if (kind == MaskKind::SlidingWindow) {
+      Value start = arith::SubIOp::create(b, loc, firstPos,
+                                          cIdx(b, loc, window - 1));
+      start = arith::MaxSIOp::create(b, loc, start, c0);
+      kStart = arith::MinSIOp::create(b, loc, start, kEnd);
+    }
+
+    Value m0 = filled(b, loc, {bq}, elt, negInf);
+    Value l0 = filled(b, loc, {bq}, elt, 0.0);
+    Value acc0 = filled(b, loc, {bq, Dv}, elt, 0.0);
+    auto kLoop = scf::ForOp::create(b, loc, kStart, kEnd, bkStep,
+                                    ValueRange{m0, l0, acc0});
+    b.setInsertionPointToStart(kLoop.getBody());
+    {
+      Value j0 = kLoop.getInductionVar();
+      Value m = kLoop.getRegionIterArgs()[0], l = kLoop.getRegionIterArgs()[1],
+            acc = kLoop.getRegionIterArgs()[2];
+      Value bk = arith::MinSIOp::create(
+          b, loc, bkStep, arith::SubIOp::create(b, loc, kEnd, j0));
+      Value kTile = slice2D(b, loc, k, bi, hk, j0, bk, D);
+      Value vTile = slice2D(b, loc, v, bi, hk, j0, bk, Dv);
+
+      // s = Q Kᵀ over (i, j, d).
+      Value sInit = filled(b, loc, {bq, bk}, elt, 0.0);
+      Value s = genericOp(
+          b, loc, {qTile, kTile}, sInit,
+          {map(3, {i, d}), map(3, {j, d}), map(3, {i, j})},
+          {kPar, kPar, kRed}, [](OpBuilder &bb, Location l, ValueRange a) {
+            Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
+            yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
+          });
+
+      // Scale, additive mask, and (on edge blocks) the structural mask.
+      SmallVector<Value> ins = {s};
+      SmallVector<AffineMap> maps = {map(2, {i, j})};
+      if (mask) {
+        auto mt = cast<RankedTensorType>(mask.getType());
+        int64_t r = mt.getRank();
+        SmallVector<OpFoldResult> offs, sizes, strides;
+        SmallVector<AffineExpr> me;
+        SmallVector<int64_t> shape;
+        Value full[4] = {bi, hi, i0, j0};
+        Value extent[4] = {c1, c1, bq, bk};
+        for (int64_t md = 0; md < r; ++md) {
+          int64_t fd = md + 4 - r;
+          bool one = mt.getDimSize(md) == 1;
+          offs.push_back(one ? OpFoldResult(b.getIndexAttr(0))
+                             : OpFoldResult(full[fd]));
+          sizes.push_back(one ? OpFoldResult(b.getIndexAttr(1))
+                              : OpFoldResult(extent[fd]));
+          strides.push_back(b.getIndexAttr(1));
+          if (fd >= 2) {
+            shape.push_back(one ? 1 : ShapedType::kDynamic);
+            me.push_back(one ? getAffineConstantExpr(0, ctx)
+                             : (fd == 2 ? getAffineDimExpr(0, ctx)
+                                        : getAffineDimExpr(1, ctx)));
+          }
+        }
+        auto sliceType = RankedTensorType::get(shape, mt.getElementType());
+        Value mTile = tensor::ExtractSliceOp::create(b, loc, sliceType, mask,
+                                                     offs, sizes, strides);
+        ins.push_back(mTile);
+        maps.push_back(map(2, me));
+      }
+      maps.push_back(map(2, {i, j}));
+      bool hasMask = mask != nullptr;
+      auto scaled = [&](bool structural) {
+        return genericOp(
+            b, loc, ins, emptyT(b, loc, {bq, bk}, elt),
+            maps, {kPar, kPar}, [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value x = arith::MulFOp::create(bb, l, a[0], cF(bb, l, elt, scale));
+              if (hasMask)
+                x = arith::AddFOp::create(bb, l, x, a[1]);
+              if (structural) {
+                Value ii = linalg::IndexOp::create(bb, l, 0);
+                Value jj = linalg::IndexOp::create(bb, l, 1);
+                Value pos = arith::AddIOp::create(bb, l, firstPos, ii);
+                Value key = arith::AddIOp::create(bb, l, j0, jj);
+                Value vis = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::sle,
+                                                  key, pos);
+                if (kind == MaskKind::SlidingWindow) {
+                  Value lo = arith::SubIOp::create(bb, l, pos,
+                                                   cIdx(bb, l, window));
+                  Value inWin = arith::CmpIOp::create(
+                      bb, l, arith::CmpIPredicate::sgt, key, lo);
+                  vis = arith::AndIOp::create(bb, l, vis, inWin);
+                }
+                x = arith::SelectOp::create(bb, l, vis, x,
+                                            cF(bb, l, elt, negInf));
+              }
+              yieldV(bb, l, x);
+            });
+      };
+      Value s2;
+      if (kind == MaskKind::None) {
+        s2 = scaled(false);
+      } else {
+        // The block needs the mask when its last key lies after the first
+        // query's position (causal edge), or, for a window, when its first
+        // key is older than the last query's window.
+        Value lastKey = arith::AddIOp::create(
+            b, loc, j0, arith::SubIOp::create(b, loc, bk, c1));
+        Value edge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                           lastKey, firstPos);
+        if (kind == MaskKind::SlidingWindow) {
+          Value oldest = arith::SubIOp::create(b, loc, lastPos,
+                                               cIdx(b, loc, window));
+          Value old = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                            j0, oldest);
+          edge = arith::OrIOp::create(b, loc, edge, old);
+        }
+        auto ifOp = scf::IfOp::create(
+            b, loc, edge,
+            [&](OpBuilder &tb, Location l) {
+              OpBuilder::InsertionGuard g(b);
+              b.setInsertionPoint(tb.getInsertionBlock(),
+                                  tb.getInsertionPoint());
+              scf::YieldOp::create(b, l, scaled(true));
+            },
+            [&](OpBuilder &eb, Location l) {
+              OpBuilder::InsertionGuard g(b);
+              b.setInsertionPoint(eb.getInsertionBlock(),
+                                  eb.getInsertionPoint());
+              scf::YieldOp::create(b, l, scaled(false));
+            });
+        s2 = ifOp.getResult(0);
+      }
+
+      // m' = max(m, rowmax(s)); the init of the reduction is m itself.
+      Value mNew = genericOp(b, loc, {s2}, m, {map(2, {i, j}), map(2, {i})},
+                             {kPar, kRed},
+                             [](OpBuilder &bb, Location l, ValueRange a) {
+                               yieldV(
+                                   bb, l, arith::MaximumFOp::create(bb, l, a[0], a[1]));
+                             });
+      // A row that has seen only -inf keeps a safe max of 0 so that
+      // exp(-inf - 0) = 0 instead of NaN.
+      auto safe = [&](OpBuilder &bb, Location l, Value x) -> Value {
+        Value isInf = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ,
+                                            x, cF(bb, l, elt, negInf));
+        return arith::SelectOp::create(bb, l, isInf, cF(bb, l, elt, 0.0), x);
+      };
+      Value p = genericOp(
+          b, loc, {s2, mNew},
+          emptyT(b, loc, {bq, bk}, elt),
+          {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
+          [&](OpBuilder &bb, Location l, ValueRange a) {
+            Value x = arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
+            yieldV(bb, l, math::ExpOp::create(bb, l, x));
+          });
+      Value alpha = genericOp(
+          b, loc, {m, mNew},
+          emptyT(b, loc, {bq}, elt),
+          {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
+          [&](OpBuilder &bb, Location l, ValueRange a) {
+            Value x = arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
+            yieldV(bb, l, math::ExpOp::create(bb, l, x));
+          });
+      // l' = alpha * l + rowsum(p)
+      Value lScaled = genericOp(
+          b, loc, {l, alpha},
+          emptyT(b, loc, {bq}, elt),
+          {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
+          [](OpBuilder &bb, Location l, ValueRange a) {
+            yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
+          });
+      Value lNew = genericOp(b, loc, {p}, lScaled,
+                             {map(2, {i, j}), map(2, {i})}, {kPar, kRed},
+                             [](OpBuilder &bb, Location l, ValueRange a) {
+                               yieldV(
+                                   bb, l, arith::AddFOp::create(bb, l, a[0], a[1]));
+                             });
+      // acc' = alpha * acc + p V
+      Value accScaled = genericOp(
+          b, loc, {acc, alpha},
+          emptyT(b, loc, {bq, Dv}, elt),
+          {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
+          [](OpBuilder &bb, Location l, ValueRange a) {
+            yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
+          });
+      // (i, dv, j): acc[i, dv] += p[i, j] * v[j, dv]
+      Value accNew = genericOp(
+          b, loc, {p, vTile}, accScaled,
+          {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})}, {kPar, kPar, kRed},
+          [](OpBuilder &bb, Location l, ValueRange a) {
+            Value x = arith::MulFOp::create(bb, l, a[0], a[1]);
+            yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], x));
+          });
+      scf::YieldOp::create(b, loc, ValueRange{mNew, lNew, accNew});
+    }
+    b.setInsertionPointAfter(kLoop);
+    Value lFinal = kLoop.getResult(1), accFinal = kLoop.getResult(2);
+    Value oTile = genericOp(
+        b, loc, {accFinal, lFinal},
+        emptyT(b, loc, {bq, Dv}, elt),
+        {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
+        [&](OpBuilder &bb, Location l, ValueRange a) {
+          Value zero = cF(bb, l, elt, 0.0);
+          Value isZero = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ,
+                                               a[1], zero);
+          Value dv = arith::DivFOp::create(bb, l, a[0], a[1]);
+          yieldV(bb, l,
+                                  arith::SelectOp::create(bb, l, isZero, zero, dv));
+        });
+    SmallVector<OpFoldResult> offs = {bi, hi, i0, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                       getAsOpFoldResult(bq),
+                                       getAsOpFoldResult(Dv)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    Value updated = tensor::InsertSliceOp::create(b, loc, oTile, outAcc, offs,
+                                                  sizes, strides);
+    scf::YieldOp::create(b, loc, updated);
+    b.setInsertionPointAfter(qLoop);
+    scf::YieldOp::create(b, loc, qLoop.getResult(0));
+    b.setInsertionPointAfter(hLoop);
+    scf::YieldOp::create(b, loc, hLoop.getResult(0));
+    b.setInsertionPointAfter(bLoop);
+    (void)vt;
+    rewriter.replaceOp(op, bLoop.getResult(0));
+    return success();
+  }
+};
+} // namespace
+
+namespace acc::detail {
+void populateAttentionLowering(RewritePatternSet &patterns, int64_t queryBlock,
+                               int64_t keyBlock) {
+  patterns.add<AttentionLowering>(patterns.getContext(), queryBlock, keyBlock);
+}
+} // namespace acc::detail
