@@ -10,11 +10,13 @@
 #include "acc/Conversion/Passes.h"
 #include "acc/Dialect/NN/IR/NNDialect.h"
 #include "acc/Dialect/NN/Transforms/Passes.h"
+#include "acc/Pipelines/Pipelines.h"
 #include "acc/Support/InputGuard.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
@@ -38,6 +40,7 @@ int main(int argc, char **argv) {
   // acc's own passes first, so that `--help` shows where they come from.
   acc::nn::registerNNPasses();
   acc::registerACCConversionPasses();
+  acc::registerPipelines();
 
   // The upstream passes that acc's pipelines are built from.
   mlir::registerTransformsPasses();
@@ -45,6 +48,7 @@ int main(int argc, char **argv) {
   mlir::affine::registerAffinePasses();
   mlir::arith::registerArithPasses();
   mlir::bufferization::registerBufferizationPasses();
+  mlir::bufferization::registerBufferizationPipelines();
   mlir::func::registerFuncPasses();
   mlir::registerGPUPasses();
   mlir::LLVM::registerLLVMPasses();

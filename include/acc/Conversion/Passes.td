@@ -11,6 +11,17 @@
 
 include "mlir/Pass/PassBase.td"
 
+def NNCopyToLinalg : Pass<"nn-copy-to-linalg"> {
+  let summary = "Rewrite memref.copy as linalg.copy so that copies become loops";
+  let description = [{
+    A `memref.copy` between non-contiguous views lowers to a call of
+    `memrefCopy` from MLIR's C runner utilities. Compiled models must not
+    depend on MLIR at run time, so the CPU pipeline turns every copy into a
+    `linalg.copy`, which becomes plain loops (and vector code) instead.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
   let summary = "Lower nn ops to linalg, tensor, arith, math and scf on tensors";
   let description = [{

@@ -1,0 +1,44 @@
+//===- Pipelines.h - acc's registered compilation pipelines -----*- C++ -*-===//
+//
+// Part of the acc project.
+//
+// Every pipeline is a registered C++ pipeline with options: acc-compile
+// builds the same pipelines that acc-opt exposes, so any compile can be
+// reproduced as one acc-opt command on an IR file.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACC_PIPELINES_PIPELINES_H
+#define ACC_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace acc {
+
+struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions> {
+  Option<int64_t> queryBlock{*this, "query-block",
+                             llvm::cl::desc("Query rows per attention tile"),
+                             llvm::cl::init(64)};
+  Option<int64_t> keyBlock{*this, "key-block",
+                           llvm::cl::desc("Keys per attention tile"),
+                           llvm::cl::init(64)};
+  Option<bool> lowerToLLVM{
+      *this, "lower-to-llvm",
+      llvm::cl::desc("Go all the way to the LLVM dialect (otherwise stop "
+                     "after bufferization, on memrefs and loops)"),
+      llvm::cl::init(true)};
+};
+
+/// nn on tensors -> linalg -> bufferized loops -> LLVM dialect, with the
+/// bare-pointer calling convention for memref arguments: a function with
+/// static shapes becomes `void f(float *in0, ..., float *out0, ...)`.
+void buildCPUPipeline(mlir::OpPassManager &pm,
+                      const CPUPipelineOptions &options);
+
+/// Registers `nn-cpu-pipeline` for acc-opt.
+void registerPipelines();
+
+} // namespace acc
+
+#endif // ACC_PIPELINES_PIPELINES_H

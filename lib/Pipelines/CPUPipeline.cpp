@@ -1,0 +1,78 @@
+//===- CPUPipeline.cpp - nn to native CPU code ----------------------------===//
+//
+// Part of the acc project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "acc/Conversion/Passes.h"
+#include "acc/Dialect/NN/Transforms/Passes.h"
+#include "acc/Pipelines/Pipelines.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void acc::buildCPUPipeline(OpPassManager &pm,
+                           const CPUPipelineOptions &options) {
+  // nn level.
+  pm.addPass(acc::nn::createNNInlineBlocks());
+  acc::NNLowerToLinalgOptions lower;
+  lower.queryBlock = options.queryBlock;
+  lower.keyBlock = options.keyBlock;
+  pm.addPass(acc::createNNLowerToLinalg(lower));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+
+  // Bufferization: function arguments and results become identity-layout
+  // memrefs; results are written into caller-provided buffers.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addNestedPass<func::FuncOp>(bufferization::createBufferHoistingPass());
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.modifyPublicFunctions = true;
+  outParams.hoistStaticAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createCanonicalizerPass());
+  if (!options.lowerToLLVM)
+    return;
+
+  // Loops and the LLVM dialect; no call into MLIR's runtime libraries.
+  pm.addPass(acc::createNNCopyToLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void acc::registerPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "nn-cpu-pipeline",
+      "Compile nn IR to the LLVM dialect for the host CPU (the pipeline "
+      "acc-compile runs)",
+      buildCPUPipeline);
+}
