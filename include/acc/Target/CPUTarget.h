@@ -1,0 +1,37 @@
+//===- CPUTarget.h - LLVM IR and native code for the host CPU ---*- C++ -*-===//
+//
+// Part of the acc project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACC_TARGET_CPUTARGET_H
+#define ACC_TARGET_CPUTARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace acc {
+
+struct CPUTargetOptions {
+  /// Target CPU and features; empty means the host's.
+  std::string cpu;
+  std::string features;
+  /// 0-3: the LLVM optimisation level.
+  unsigned optLevel = 3;
+};
+
+enum class CPUOutputKind { LLVMIR, Assembly, Object };
+
+/// Translates a module in the LLVM dialect to LLVM IR, optimises it for the
+/// target and writes LLVM IR, assembly or an object file. Errors are
+/// reported as diagnostics on the module.
+mlir::LogicalResult emitCPUCode(mlir::ModuleOp module, CPUOutputKind kind,
+                                const CPUTargetOptions &options,
+                                llvm::raw_pwrite_stream &os);
+
+} // namespace acc
+
+#endif // ACC_TARGET_CPUTARGET_H

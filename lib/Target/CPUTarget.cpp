@@ -1,0 +1,106 @@
+//===- CPUTarget.cpp - LLVM IR and native code for the host CPU -----------===//
+//
+// Part of the acc project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "acc/Target/CPUTarget.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+using namespace mlir;
+
+LogicalResult acc::emitCPUCode(ModuleOp module, CPUOutputKind kind,
+                               const CPUTargetOptions &options,
+                               llvm::raw_pwrite_stream &os) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "acc");
+  if (!llvmModule)
+    return module.emitError() << "translation to LLVM IR failed";
+
+  std::string tripleName = llvm::sys::getDefaultTargetTriple();
+  llvm::Triple triple(tripleName);
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return module.emitError() << "no LLVM target for " << tripleName << ": "
+                              << error;
+  std::string cpu = options.cpu.empty() ? llvm::sys::getHostCPUName().str()
+                                        : options.cpu;
+  std::string features = options.features;
+  if (options.cpu.empty() && features.empty()) {
+    std::vector<std::string> list;
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+      list.push_back((f.second ? "+" : "-") + f.first().str());
+    features = llvm::join(list, ",");
+  }
+  llvm::CodeGenOptLevel level =
+      options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+      : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+      : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                              : llvm::CodeGenOptLevel::None;
+  llvm::TargetOptions targetOptions;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
+      level));
+  if (!machine)
+    return module.emitError() << "cannot create a target machine for "
+                              << tripleName << " (" << cpu << ")";
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(triple);
+
+  // The optimisation pipeline of clang -O<level>.
+  if (options.optLevel > 0) {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PassBuilder pb(machine.get());
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    llvm::OptimizationLevel ol = options.optLevel >= 3 ? llvm::OptimizationLevel::O3
+                                 : options.optLevel == 2
+                                     ? llvm::OptimizationLevel::O2
+                                     : llvm::OptimizationLevel::O1;
+    llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(ol);
+    mpm.run(*llvmModule, mam);
+  }
+
+  if (kind == CPUOutputKind::LLVMIR) {
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  llvm::legacy::PassManager codegen;
+  auto fileType = kind == CPUOutputKind::Object
+                      ? llvm::CodeGenFileType::ObjectFile
+                      : llvm::CodeGenFileType::AssemblyFile;
+  if (machine->addPassesToEmitFile(codegen, os, nullptr, fileType))
+    return module.emitError() << "the target cannot emit this file type";
+  codegen.run(*llvmModule);
+  return success();
+}
