@@ -24,6 +24,9 @@ PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libfmt-dev
   python3
+  # References for the integration tests: PyTorch in float64, on Debian's
+  # own python3 (not a PATH python3 from elsewhere).
+  python3-numpy python3-torch
 )
 
 log() { printf '\033[1m[acc]\033[0m %s\n' "$*" >&2; }

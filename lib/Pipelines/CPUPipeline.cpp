@@ -36,6 +36,9 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   // memrefs; results are written into caller-provided buffers.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
+  // Loop-carried tiles (the attention accumulators) may be reallocated in
+  // the loop; the deallocation pipeline frees them.
+  bufferize.allowReturnAllocsFromLoops = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
@@ -46,6 +49,10 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // The deallocation helper takes dynamic memrefs, which the bare-pointer
+  // calling convention cannot express: inline it and drop it.
+  pm.addPass(createInlinerPass());
+  pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
   if (!options.lowerToLLVM)
     return;

@@ -216,17 +216,19 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         SmallVector<AffineExpr> me;
         SmallVector<int64_t> shape;
         Value full[4] = {bi, hi, i0, j0};
-        Value extent[4] = {c1, c1, bq, bk};
+        OpFoldResult extent[4] = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                  getAsOpFoldResult(bq), getAsOpFoldResult(bk)};
         for (int64_t md = 0; md < r; ++md) {
           int64_t fd = md + 4 - r;
           bool one = mt.getDimSize(md) == 1;
           offs.push_back(one ? OpFoldResult(b.getIndexAttr(0))
                              : OpFoldResult(full[fd]));
-          sizes.push_back(one ? OpFoldResult(b.getIndexAttr(1))
-                              : OpFoldResult(extent[fd]));
+          sizes.push_back(one ? OpFoldResult(b.getIndexAttr(1)) : extent[fd]);
           strides.push_back(b.getIndexAttr(1));
           if (fd >= 2) {
-            shape.push_back(one ? 1 : ShapedType::kDynamic);
+            shape.push_back(one ? 1
+                                : getConstantIntValue(extent[fd])
+                                      .value_or(ShapedType::kDynamic));
             me.push_back(one ? getAffineConstantExpr(0, ctx)
                              : (fd == 2 ? getAffineDimExpr(0, ctx)
                                         : getAffineDimExpr(1, ctx)));

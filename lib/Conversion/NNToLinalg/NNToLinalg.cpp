@@ -561,18 +561,25 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
                y = getAffineDimExpr(2, ctx), x = getAffineDimExpr(3, ctx),
                ky = getAffineDimExpr(4, ctx), kx = getAffineDimExpr(5, ctx);
     AffineExpr iy = y * s[0] + ky, ix = x * s[1] + kx;
+    // As in linalg's pooling ops, an (unread) window operand names the
+    // window loops so that the indexing maps stay invertible.
+    Value windowShape = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{k[0], k[1]}, elt);
+    AffineMap wmap = AffineMap::get(6, 0, {ky, kx}, ctx);
     SmallVector<AffineMap> maps =
         nchw ? SmallVector<AffineMap>{AffineMap::get(6, 0, {n, c, iy, ix}, ctx),
+                                      wmap,
                                       AffineMap::get(6, 0, {n, c, y, x}, ctx)}
              : SmallVector<AffineMap>{AffineMap::get(6, 0, {n, iy, ix, c}, ctx),
+                                      wmap,
                                       AffineMap::get(6, 0, {n, y, x, c}, ctx)};
     SmallVector<IteratorType> its = {kPar, kPar, kPar, kPar, kRed, kRed};
-    Value red = generic(rewriter, loc, {input}, init, maps, its,
+    Value red = generic(rewriter, loc, {input, windowShape}, init, maps, its,
                         [](OpBuilder &b, Location l, ValueRange a) {
                           Value v = isMax ? Value(arith::MaximumFOp::create(
-                                                b, l, a[0], a[1]))
+                                                b, l, a[0], a[2]))
                                           : Value(arith::AddFOp::create(
-                                                b, l, a[0], a[1]));
+                                                b, l, a[0], a[2]));
                           yieldV(b, l, v);
                         });
     if constexpr (isMax) {
@@ -770,7 +777,8 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
         {keptId, keptId}, keptIts, [&](OpBuilder &b, Location l, ValueRange a) {
           Value var = arith::DivFOp::create(b, l, a[0], countF);
           Value ve = arith::AddFOp::create(b, l, var, cstF(b, l, elt, eps));
-          yieldV(b, l, math::RsqrtOp::create(b, l, ve));
+          yieldV(b, l, arith::DivFOp::create(b, l, cstF(b, l, elt, 1.0),
+                                             math::SqrtOp::create(b, l, ve)));
         });
     // y = (x - mean) * rstd * w + b.
     SmallVector<Value> inputs = {in, mean, rstd};
@@ -828,8 +836,8 @@ struct BatchNormLowering : public OpRewritePattern<BatchNormOp> {
         {id, cm, cm, cm, cm, id}, SmallVector<IteratorType>(r, kPar),
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value ve = arith::AddFOp::create(b, l, a[4], cstF(b, l, elt, eps));
-          Value sc = arith::MulFOp::create(b, l, a[1],
-                                           math::RsqrtOp::create(b, l, ve));
+          Value sc = arith::DivFOp::create(b, l, a[1],
+                                           math::SqrtOp::create(b, l, ve));
           Value v = arith::MulFOp::create(
               b, l, arith::SubFOp::create(b, l, a[0], a[3]), sc);
           yieldV(b, l, arith::AddFOp::create(b, l, v, a[2]));
@@ -847,8 +855,10 @@ struct SoftmaxLowering : public OpRewritePattern<SoftmaxOp> {
     Value in = op.getInput();
     auto t = cast<RankedTensorType>(in.getType());
     Type elt = t.getElementType();
-    int64_t r = t.getRank(), axis = op.getAxis() < 0 ? op.getAxis() + r
-                                                      : op.getAxis();
+    // I64Attr getters return uint64_t: go through int64_t for negatives.
+    int64_t r = t.getRank(), axis = static_cast<int64_t>(op.getAxis());
+    if (axis < 0)
+      axis += r;
     auto identity = [](OpBuilder &, Location, Value x, ValueRange) { return x; };
     Value mx = reduceTrailing(
         rewriter, loc, in, axis, true, -std::numeric_limits<double>::infinity(),

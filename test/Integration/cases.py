@@ -1,0 +1,453 @@
+"""The integration cases: nn functions and their float64 PyTorch references.
+
+Shapes deliberately include sizes that are not multiples of vector widths or
+tile sizes, N = 1, Nq != Nk, grouped-query heads, every mask kind, strides,
+dilations, asymmetric padding, groups, odd channel counts, 1x1 and 7x7
+kernels.
+"""
+import math
+
+import torch
+
+from harness import Case, ttype
+
+F = torch.nn.functional
+
+
+def positive(rng, shape):
+    return rng.uniform(0.5, 1.5, shape)
+
+
+def arr(v):
+    return "array<i64: %s>" % ", ".join(str(x) for x in v)
+
+
+# ---------------------------------------------------------------------------
+# Convolution
+
+def conv_out(n, k, s, d, lo, hi):
+    return (n + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+def conv_case(name, layout, n, c, h, w, f, kh, kw, stride=(1, 1), dil=(1, 1),
+              pad=(0, 0, 0, 0), groups=1, bias=True, tol=1e-5):
+    oh = conv_out(h, kh, stride[0], dil[0], pad[0], pad[2])
+    ow = conv_out(w, kw, stride[1], dil[1], pad[1], pad[3])
+    nchw = layout == "nchw"
+    xs = (n, c, h, w) if nchw else (n, h, w, c)
+    ws = (f, c // groups, kh, kw) if nchw else (kh, kw, c // groups, f)
+    os_ = (n, f, oh, ow) if nchw else (n, oh, ow, f)
+    inputs = [xs, ws] + ([(f,)] if bias else [])
+    attrs = "{strides = %s, dilations = %s, padding = %s, groups = %d}" % (
+        arr(stride), arr(dil), arr(pad), groups)
+    body = "%%r0 = nn.conv2d %%a0, %%a1%s layout(%s) %s : (%s) -> %s" % (
+        " bias(%a2)" if bias else "", layout, attrs,
+        ", ".join(ttype(s) for s in inputs), ttype(os_))
+
+    def ref(x, wt, b=None):
+        if not nchw:
+            x = x.permute(0, 3, 1, 2)
+            wt = wt.permute(3, 2, 0, 1)
+        x = F.pad(x, (pad[1], pad[3], pad[0], pad[2]))
+        y = F.conv2d(x, wt, b, stride=stride, dilation=dil, groups=groups)
+        return y if nchw else y.permute(0, 2, 3, 1)
+    return Case(name, inputs, [os_], body, ref, tol)
+
+
+def conv_cases():
+    cs = []
+    for layout in ("nchw", "nhwc"):
+        cs += [
+            conv_case("conv3x3_%s" % layout, layout, 1, 3, 9, 9, 8, 3, 3, pad=(1, 1, 1, 1)),
+            conv_case("conv7x7_s2_%s" % layout, layout, 1, 3, 23, 21, 5, 7, 7,
+                      stride=(2, 2), pad=(3, 3, 3, 3)),
+            conv_case("conv_dilated_asym_%s" % layout, layout, 2, 4, 11, 10, 6, 3, 3,
+                      dil=(2, 1), pad=(2, 1, 1, 2), bias=False),
+            conv_case("conv_grouped_%s" % layout, layout, 1, 6, 8, 7, 9, 3, 3,
+                      groups=3, pad=(1, 1, 1, 1)),
+            conv_case("conv_depthwise_%s" % layout, layout, 1, 5, 10, 10, 5, 3, 3,
+                      groups=5, stride=(2, 1), pad=(1, 1, 1, 1)),
+            conv_case("conv1x1_s2_%s" % layout, layout, 1, 17, 7, 7, 33, 1, 1,
+                      stride=(2, 2)),
+            conv_case("conv_n1_%s" % layout, layout, 1, 1, 1, 1, 3, 1, 1),
+        ]
+    return cs
+
+
+# ---------------------------------------------------------------------------
+# Pooling
+
+def pool_cases():
+    cs = []
+    for layout in ("nchw", "nhwc"):
+        nchw = layout == "nchw"
+
+        def shape(n, c, h, w, nchw=nchw):
+            return (n, c, h, w) if nchw else (n, h, w, c)
+
+        def wrap(fn, nchw=nchw):
+            # The references are written for NCHW; NHWC goes through them.
+            if nchw:
+                return fn
+            return lambda x: fn(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        xs, os_ = shape(2, 3, 11, 9), shape(2, 3, 6, 5)
+
+        def pool(op, attrs, name, ref, out=os_):
+            cs.append(Case(name, [xs], [out],
+                           "%%r0 = nn.%s %%a0 layout(%s) {%s} : %s -> %s" % (
+                               op, layout, attrs, ttype(xs), ttype(out)),
+                           wrap(ref)))
+        # max 3x3/2 pad 1: (11+2-3)/2+1 = 6, (9+2-3)/2+1 = 5
+        pool("max_pool2d", "kernel_size = %s, strides = %s, padding = %s" % (
+            arr((3, 3)), arr((2, 2)), arr((1, 1, 1, 1))), "maxpool_%s" % layout,
+            lambda x: F.max_pool2d(x, 3, 2, padding=1))
+        # ceil mode: 11 with k 2 s 2 -> 6 windows; 9 -> 5
+        pool("max_pool2d", "kernel_size = %s, strides = %s, ceil_mode = true" % (
+            arr((2, 2)), arr((2, 2))), "maxpool_ceil_%s" % layout,
+            lambda x: F.max_pool2d(x, 2, 2, ceil_mode=True))
+        for include in (True, False):
+            pool("avg_pool2d", "kernel_size = %s, strides = %s, padding = %s, "
+                 "count_include_pad = %s" % (arr((3, 3)), arr((2, 2)), arr((1, 1, 1, 1)),
+                                             "true" if include else "false"),
+                 "avgpool_%s_%s" % ("incl" if include else "excl", layout),
+                 lambda x, inc=include: F.avg_pool2d(x, 3, 2, padding=1,
+                                                     count_include_pad=inc))
+        pool("avg_pool2d", "kernel_size = %s, strides = %s, ceil_mode = true" % (
+            arr((2, 2)), arr((2, 2))), "avgpool_ceil_%s" % layout,
+            lambda x: F.avg_pool2d(x, 2, 2, ceil_mode=True))
+        cs.append(Case(
+            "global_avgpool_%s" % layout, [xs], [shape(2, 3, 1, 1)],
+            "%%r0 = nn.global_avg_pool2d %%a0 layout(%s) : %s -> %s" % (
+                layout, ttype(xs), ttype(shape(2, 3, 1, 1))),
+            wrap(lambda x: F.adaptive_avg_pool2d(x, 1))))
+    return cs
+
+
+# ---------------------------------------------------------------------------
+# Elementwise
+
+def elementwise_cases():
+    s = (3, 17)
+    t = ttype(s)
+    unary = {
+        "relu": ("nn.relu %a0", F.relu),
+        "gelu": ("nn.gelu %a0", F.gelu),
+        "gelu_tanh": ("nn.gelu %a0 approximate(tanh)", lambda x: F.gelu(x, approximate="tanh")),
+        "silu": ("nn.silu %a0", F.silu),
+        "sigmoid": ("nn.sigmoid %a0", torch.sigmoid),
+        "hardswish": ("nn.hardswish %a0", F.hardswish),
+        "hardsigmoid": ("nn.hardsigmoid %a0", F.hardsigmoid),
+        "hardsigmoid_onnx": ("nn.hardsigmoid %a0 {alpha = 2.000000e-01 : f32}",
+                             lambda x: torch.clamp(0.2 * x + 0.5, 0, 1)),
+    }
+    cs = [Case(n, [s], [s], "%%r0 = %s : %s" % (op, t), ref)
+          for n, (op, ref) in unary.items()]
+    binary = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div}
+    for n, ref in binary.items():
+        init = {1: lambda rng, shape: rng.uniform(0.5, 2.0, shape)} if n == "div" else None
+        cs.append(Case("%s_broadcast" % n, [(2, 1, 5), (3, 1)], [(2, 3, 5)],
+                       "%%r0 = nn.%s %%a0, %%a1 : (%s, %s) -> %s" % (
+                           n, ttype((2, 1, 5)), ttype((3, 1)), ttype((2, 3, 5))),
+                       ref, init=init))
+    return cs
+
+
+# ---------------------------------------------------------------------------
+# Norms and softmax
+
+def norm_cases():
+    cs = []
+    x = (2, 5, 19)
+    cs.append(Case("layer_norm_affine", [x, (19,), (19,)], [x],
+                   "%%r0 = nn.layer_norm %%a0 weight(%%a1) bias(%%a2) {epsilon = 1.0e-06 : f32} "
+                   ": (%s, %s, %s) -> %s" % (ttype(x), ttype((19,)), ttype((19,)), ttype(x)),
+                   lambda a, g, b: F.layer_norm(a, (19,), g, b, 1e-6)))
+    cs.append(Case("layer_norm_plain", [x], [x],
+                   "%%r0 = nn.layer_norm %%a0 : (%s) -> %s" % (ttype(x), ttype(x)),
+                   lambda a: F.layer_norm(a, (19,), eps=1e-5)))
+    cs.append(Case("layer_norm_two_axes", [x, (5, 19)], [x],
+                   "%%r0 = nn.layer_norm %%a0 weight(%%a1) {axis = 1} : (%s, %s) -> %s" % (
+                       ttype(x), ttype((5, 19)), ttype(x)),
+                   lambda a, g: F.layer_norm(a, (5, 19), g, eps=1e-5)))
+    for layout in ("nchw", "nhwc"):
+        xs = (2, 3, 4, 5) if layout == "nchw" else (2, 4, 5, 3)
+        p = ttype((3,))
+        cs.append(Case(
+            "batch_norm_%s" % layout, [xs, (3,), (3,), (3,), (3,)], [xs],
+            "%%r0 = nn.batch_norm %%a0, %%a1, %%a2, %%a3, %%a4 layout(%s) {epsilon = 1.0e-03 : f32} "
+            ": (%s, %s, %s, %s, %s) -> %s" % (layout, ttype(xs), p, p, p, p, ttype(xs)),
+            (lambda nchw: lambda a, g, b, m, v: (
+                F.batch_norm(a, m, v, g, b, False, 0.0, 1e-3) if nchw else
+                F.batch_norm(a.permute(0, 3, 1, 2), m, v, g, b, False, 0.0, 1e-3).permute(0, 2, 3, 1)))(
+                layout == "nchw"),
+            init={4: positive}))
+    cs.append(Case("softmax_last", [x], [x],
+                   "%%r0 = nn.softmax %%a0 : %s" % ttype(x), lambda a: torch.softmax(a, -1)))
+    cs.append(Case("softmax_axis1", [x], [x],
+                   "%%r0 = nn.softmax %%a0 {axis = 1} : %s" % ttype(x),
+                   lambda a: torch.softmax(a, 1)))
+    return cs
+
+
+# ---------------------------------------------------------------------------
+# Contractions
+
+def contraction_cases():
+    return [
+        Case("linear_bias", [(2, 7, 13), (9, 13), (9,)], [(2, 7, 9)],
+             "%%r0 = nn.linear %%a0, %%a1 bias(%%a2) : (%s, %s, %s) -> %s" % (
+                 ttype((2, 7, 13)), ttype((9, 13)), ttype((9,)), ttype((2, 7, 9))),
+             F.linear),
+        Case("linear_nobias_rank2", [(1, 33), (17, 33)], [(1, 17)],
+             "%%r0 = nn.linear %%a0, %%a1 : (%s, %s) -> %s" % (
+                 ttype((1, 33)), ttype((17, 33)), ttype((1, 17))),
+             F.linear),
+        Case("matmul_broadcast", [(3, 5, 7), (7, 4)], [(3, 5, 4)],
+             "%%r0 = nn.matmul %%a0, %%a1 : (%s, %s) -> %s" % (
+                 ttype((3, 5, 7)), ttype((7, 4)), ttype((3, 5, 4))),
+             torch.matmul),
+        Case("matmul_batch1", [(2, 1, 5, 6), (3, 6, 2)], [(2, 3, 5, 2)],
+             "%%r0 = nn.matmul %%a0, %%a1 : (%s, %s) -> %s" % (
+                 ttype((2, 1, 5, 6)), ttype((3, 6, 2)), ttype((2, 3, 5, 2))),
+             torch.matmul),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Reshapes
+
+def reshape_cases():
+    return [
+        Case("image_to_tokens_nchw", [(2, 3, 4, 5)], [(2, 20, 3)],
+             "%%r0 = nn.image_to_tokens %%a0 layout(nchw) : %s -> %s" % (
+                 ttype((2, 3, 4, 5)), ttype((2, 20, 3))),
+             lambda x: x.flatten(2).transpose(1, 2)),
+        Case("image_to_tokens_nhwc", [(2, 4, 5, 3)], [(2, 20, 3)],
+             "%%r0 = nn.image_to_tokens %%a0 layout(nhwc) : %s -> %s" % (
+                 ttype((2, 4, 5, 3)), ttype((2, 20, 3))),
+             lambda x: x.reshape(2, 20, 3)),
+        Case("tokens_to_image_nchw", [(2, 20, 3)], [(2, 3, 4, 5)],
+             "%%r0 = nn.tokens_to_image %%a0 layout(nchw) {height = 4, width = 5} : %s -> %s" % (
+                 ttype((2, 20, 3)), ttype((2, 3, 4, 5))),
+             lambda t: t.transpose(1, 2).reshape(2, 3, 4, 5)),
+        Case("split_merge_heads", [(2, 7, 12)], [(2, 3, 7, 4), (2, 7, 12)],
+             "%%r0 = nn.split_heads %%a0 {num_heads = 3} : %s -> %s\n"
+             "%%r1 = nn.merge_heads %%r0 : %s -> %s" % (
+                 ttype((2, 7, 12)), ttype((2, 3, 7, 4)), ttype((2, 3, 7, 4)), ttype((2, 7, 12))),
+             lambda x: (x.view(2, 7, 3, 4).transpose(1, 2), x)),
+        Case("window_partition_merge", [(2, 6, 4, 3)], [(12, 4, 3), (2, 6, 4, 3)],
+             "%%r0 = nn.window_partition %%a0 {window_size = %s} : %s -> %s\n"
+             "%%r1 = nn.window_merge %%r0 {window_size = %s, height = 6, width = 4} : %s -> %s" % (
+                 arr((2, 2)), ttype((2, 6, 4, 3)), ttype((12, 4, 3)), arr((2, 2)),
+                 ttype((12, 4, 3)), ttype((2, 6, 4, 3))),
+             lambda x: (x.view(2, 3, 2, 2, 2, 3).permute(0, 1, 3, 2, 4, 5).reshape(12, 4, 3), x)),
+        Case("patch_embed", [(1, 3, 8, 12), (5, 3, 4, 4), (5,)], [(1, 6, 5)],
+             "%%r0 = nn.patch_embed %%a0, %%a1 bias(%%a2) layout(nchw) : (%s, %s, %s) -> %s" % (
+                 ttype((1, 3, 8, 12)), ttype((5, 3, 4, 4)), ttype((5,)), ttype((1, 6, 5))),
+             lambda x, w, b: F.conv2d(x, w, b, stride=4).flatten(2).transpose(1, 2)),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Attention
+
+def attention_ref(q, k, v, kind="none", window=None, scale=None, add=None):
+    hq, hkv = q.shape[1], k.shape[1]
+    k = k.repeat_interleave(hq // hkv, 1)
+    v = v.repeat_interleave(hq // hkv, 1)
+    nq, nk, d = q.shape[2], k.shape[2], q.shape[3]
+    s = q @ k.transpose(-1, -2) * (scale if scale else 1.0 / math.sqrt(d))
+    if add is not None:
+        s = s + add
+    i = torch.arange(nq)[:, None] + (nk - nq)
+    j = torch.arange(nk)[None, :]
+    vis = torch.ones(nq, nk, dtype=torch.bool)
+    if kind != "none":
+        vis = j <= i
+    if kind == "sliding_window":
+        vis = vis & (j > i - window)
+    s = s.masked_fill(~vis, float("-inf"))
+    p = torch.nan_to_num(torch.softmax(s, -1), nan=0.0)
+    return p @ v
+
+
+def attention_case(name, b, hq, hkv, nq, nk, d, dv, kind="none", window=None,
+                   scale=None, mask_shape=None, tol=2e-5):
+    qs, ks, vs, os_ = (b, hq, nq, d), (b, hkv, nk, d), (b, hkv, nk, dv), (b, hq, nq, dv)
+    inputs = [qs, ks, vs] + ([mask_shape] if mask_shape else [])
+    attrs = []
+    if window:
+        attrs.append("window = %d" % window)
+    if scale:
+        attrs.append("scale = %r : f32" % scale)
+    body = "%%r0 = nn.attention %%a0, %%a1, %%a2%s%s%s : (%s) -> %s" % (
+        " additive_mask(%a3)" if mask_shape else "",
+        " mask(%s)" % kind if kind != "none" else "",
+        " {%s}" % ", ".join(attrs) if attrs else "",
+        ", ".join(ttype(s) for s in inputs), ttype(os_))
+
+    def ref(q, k, v, m=None):
+        return attention_ref(q, k, v, kind, window, scale, m)
+    return Case(name, inputs, [os_], body, ref, tol)
+
+
+def attention_cases():
+    return [
+        attention_case("attn_full", 2, 4, 4, 70, 70, 16, 16),
+        attention_case("attn_causal", 1, 2, 2, 131, 131, 8, 8),
+        attention_case("attn_window", 1, 2, 2, 150, 150, 8, 8, "sliding_window", 37),
+        attention_case("attn_window_wide", 1, 1, 1, 20, 20, 4, 4, "sliding_window", 64),
+        attention_case("attn_gqa_cross", 1, 6, 2, 9, 77, 12, 5),
+        attention_case("attn_causal_nq_lt_nk", 1, 2, 1, 5, 9, 8, 8, "causal"),
+        attention_case("attn_causal_nq_gt_nk", 1, 1, 1, 9, 5, 8, 8, "causal"),
+        attention_case("attn_window_cross", 2, 2, 2, 66, 130, 8, 8, "sliding_window", 10),
+        attention_case("attn_n1", 1, 3, 1, 1, 1, 8, 8),
+        attention_case("attn_decode_step", 1, 4, 4, 1, 90, 16, 16, "causal"),
+        attention_case("attn_scale", 1, 2, 2, 10, 12, 8, 8, scale=0.5),
+        attention_case("attn_mask2d", 1, 2, 2, 10, 12, 8, 8, mask_shape=(10, 12)),
+        attention_case("attn_mask4d_bcast", 2, 2, 2, 10, 12, 8, 8, "causal", mask_shape=(2, 1, 1, 12)),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Blocks
+
+def bn_ref(x, g, b, m, v, eps=1e-5):
+    return F.batch_norm(x, m, v, g, b, False, 0.0, eps)
+
+
+def resnet_block():
+    c, h = 8, 9
+    x = (1, c, h, h)
+    w = (c, c, 3, 3)
+    p = (c,)
+    t, tw, tp = ttype(x), ttype(w), ttype(p)
+    body = """
+%c1 = nn.conv2d %a0, %a1 layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : ({t}, {tw}) -> {t}
+%n1 = nn.batch_norm %c1, %a2, %a3, %a4, %a5 layout(nchw) : ({t}, {tp}, {tp}, {tp}, {tp}) -> {t}
+%y1 = nn.relu %n1 : {t}
+%c2 = nn.conv2d %y1, %a6 layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : ({t}, {tw}) -> {t}
+%n2 = nn.batch_norm %c2, %a7, %a8, %a9, %a10 layout(nchw) : ({t}, {tp}, {tp}, {tp}, {tp}) -> {t}
+%s = nn.add %n2, %a0 : ({t}, {t}) -> {t}
+%r0 = nn.relu %s : {t}
+""".replace("{t}", t).replace("{tw}", tw).replace("{tp}", tp)
+
+    def ref(x, w1, g1, b1, m1, v1, w2, g2, b2, m2, v2):
+        y = F.relu(bn_ref(F.conv2d(x, w1, padding=1), g1, b1, m1, v1))
+        y = bn_ref(F.conv2d(y, w2, padding=1), g2, b2, m2, v2)
+        return F.relu(y + x)
+    return Case("resnet_basic_block", [x, w, p, p, p, p, w, p, p, p, p], [x], body, ref,
+                tol=1e-5, init={5: positive, 10: positive})
+
+
+def encoder_layer():
+    b, n, e, heads, hidden = 2, 37, 32, 4, 64
+    x, ww, wb, w1, b1, w2 = (b, n, e), (e, e), (e,), (hidden, e), (hidden,), (e, hidden)
+    hs = (b, heads, n, e // heads)
+    t = ttype(x)
+    body = """
+%x1 = nn.layer_norm %a0 weight(%a1) bias(%a2) : ({t}, {tb}, {tb}) -> {t}
+%q = nn.linear %x1, %a3 bias(%a4) : ({t}, {tw}, {tb}) -> {t}
+%k = nn.linear %x1, %a5 bias(%a6) : ({t}, {tw}, {tb}) -> {t}
+%v = nn.linear %x1, %a7 bias(%a8) : ({t}, {tw}, {tb}) -> {t}
+%qh = nn.split_heads %q {num_heads = 4} : {t} -> {th}
+%kh = nn.split_heads %k {num_heads = 4} : {t} -> {th}
+%vh = nn.split_heads %v {num_heads = 4} : {t} -> {th}
+%o = nn.attention %qh, %kh, %vh : ({th}, {th}, {th}) -> {th}
+%m = nn.merge_heads %o : {th} -> {t}
+%p = nn.linear %m, %a9 bias(%a10) : ({t}, {tw}, {tb}) -> {t}
+%r1 = nn.add %a0, %p : ({t}, {t}) -> {t}
+%x2 = nn.layer_norm %r1 weight(%a11) bias(%a12) : ({t}, {tb}, {tb}) -> {t}
+%h = nn.linear %x2, %a13 bias(%a14) : ({t}, {tw1}, {tb1}) -> {th1}
+%g = nn.gelu %h : {th1}
+%f = nn.linear %g, %a15 bias(%a16) : ({th1}, {tw2}, {tb}) -> {t}
+%r0 = nn.add %r1, %f : ({t}, {t}) -> {t}
+""".replace("{t}", t).replace("{tw}", ttype(ww)).replace("{tb}", ttype(wb)) \
+       .replace("{th}", ttype(hs)).replace("{tw1}", ttype(w1)).replace("{tb1}", ttype(b1)) \
+       .replace("{th1}", ttype((b, n, hidden))).replace("{tw2}", ttype(w2))
+
+    def ref(x, g1, be1, wq, bq, wk, bk, wv, bv, wo, bo, g2, be2, w1_, b1_, w2_, b2_):
+        h = F.layer_norm(x, (e,), g1, be1)
+        def heads_of(t):
+            return t.view(b, n, heads, e // heads).transpose(1, 2)
+        a = attention_ref(heads_of(F.linear(h, wq, bq)), heads_of(F.linear(h, wk, bk)),
+                          heads_of(F.linear(h, wv, bv)))
+        r1 = x + F.linear(a.transpose(1, 2).reshape(b, n, e), wo, bo)
+        h2 = F.layer_norm(r1, (e,), g2, be2)
+        return r1 + F.linear(F.gelu(F.linear(h2, w1_, b1_)), w2_, b2_)
+    inputs = [x, wb, wb, ww, wb, ww, wb, ww, wb, ww, wb, wb, wb, w1, b1, w2, wb]
+    return Case("transformer_encoder_layer", inputs, [x], body, ref, tol=2e-5)
+
+
+def conv_attention_hybrid():
+    # conv stem (3x3/2 + relu, 3x3/2 + relu), tokens, single-head attention
+    # with a residual, back to an image, global pool.
+    x, w1, w2 = (1, 3, 16, 16), (8, 3, 3, 3), (16, 8, 3, 3)
+    body = """
+%c1 = nn.conv2d %a0, %a1 layout(nchw) {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x3x16x16xf32>, tensor<8x3x3x3xf32>) -> tensor<1x8x8x8xf32>
+%y1 = nn.relu %c1 : tensor<1x8x8x8xf32>
+%c2 = nn.conv2d %y1, %a2 layout(nchw) {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x8xf32>, tensor<16x8x3x3xf32>) -> tensor<1x16x4x4xf32>
+%y2 = nn.relu %c2 : tensor<1x16x4x4xf32>
+%t = nn.image_to_tokens %y2 layout(nchw) : tensor<1x16x4x4xf32> -> tensor<1x16x16xf32>
+%h = nn.split_heads %t {num_heads = 2} : tensor<1x16x16xf32> -> tensor<1x2x16x8xf32>
+%o = nn.attention %h, %h, %h mask(causal) : (tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x16x8xf32>
+%m = nn.merge_heads %o : tensor<1x2x16x8xf32> -> tensor<1x16x16xf32>
+%s = nn.add %t, %m : (tensor<1x16x16xf32>, tensor<1x16x16xf32>) -> tensor<1x16x16xf32>
+%img = nn.tokens_to_image %s layout(nchw) {height = 4, width = 4} : tensor<1x16x16xf32> -> tensor<1x16x4x4xf32>
+%r0 = nn.global_avg_pool2d %img layout(nchw) : tensor<1x16x4x4xf32> -> tensor<1x16x1x1xf32>
+"""
+
+    def ref(x, w1, w2):
+        y = F.relu(F.conv2d(F.relu(F.conv2d(x, w1, stride=2, padding=1)), w2, stride=2, padding=1))
+        t = y.flatten(2).transpose(1, 2)
+        h = t.view(1, 16, 2, 8).transpose(1, 2)
+        o = attention_ref(h, h, h, "causal").transpose(1, 2).reshape(1, 16, 16)
+        img = (t + o).transpose(1, 2).reshape(1, 16, 4, 4)
+        return F.adaptive_avg_pool2d(img, 1)
+    return Case("conv_stem_attention_hybrid", [x, w1, w2], [(1, 16, 1, 1)], body, ref, tol=2e-5)
+
+
+def swin_window_block():
+    # NHWC 8x8x16 image, 4x4 windows, 2 heads, residual.
+    body = """
+%w = nn.window_partition %a0 {window_size = array<i64: 4, 4>} : tensor<1x8x8x16xf32> -> tensor<4x16x16xf32>
+%q = nn.linear %w, %a1 : (tensor<4x16x16xf32>, tensor<16x16xf32>) -> tensor<4x16x16xf32>
+%k = nn.linear %w, %a2 : (tensor<4x16x16xf32>, tensor<16x16xf32>) -> tensor<4x16x16xf32>
+%v = nn.linear %w, %a3 : (tensor<4x16x16xf32>, tensor<16x16xf32>) -> tensor<4x16x16xf32>
+%qh = nn.split_heads %q {num_heads = 2} : tensor<4x16x16xf32> -> tensor<4x2x16x8xf32>
+%kh = nn.split_heads %k {num_heads = 2} : tensor<4x16x16xf32> -> tensor<4x2x16x8xf32>
+%vh = nn.split_heads %v {num_heads = 2} : tensor<4x16x16xf32> -> tensor<4x2x16x8xf32>
+%o = nn.attention %qh, %kh, %vh additive_mask(%a4) : (tensor<4x2x16x8xf32>, tensor<4x2x16x8xf32>, tensor<4x2x16x8xf32>, tensor<2x16x16xf32>) -> tensor<4x2x16x8xf32>
+%m = nn.merge_heads %o : tensor<4x2x16x8xf32> -> tensor<4x16x16xf32>
+%back = nn.window_merge %m {window_size = array<i64: 4, 4>, height = 8, width = 8} : tensor<4x16x16xf32> -> tensor<1x8x8x16xf32>
+%r0 = nn.add %a0, %back : (tensor<1x8x8x16xf32>, tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32>
+"""
+
+    def ref(x, wq, wk, wv, bias):
+        w = x.view(1, 2, 4, 2, 4, 16).permute(0, 1, 3, 2, 4, 5).reshape(4, 16, 16)
+        def heads_of(t):
+            return t.view(4, 16, 2, 8).transpose(1, 2)
+        o = attention_ref(heads_of(F.linear(w, wq)), heads_of(F.linear(w, wk)),
+                          heads_of(F.linear(w, wv)), add=bias)
+        m = o.transpose(1, 2).reshape(4, 16, 16)
+        back = m.view(1, 2, 2, 4, 4, 16).permute(0, 1, 3, 2, 4, 5).reshape(1, 8, 8, 16)
+        return x + back
+    return Case("swin_window_attention_block",
+                [(1, 8, 8, 16), (16, 16), (16, 16), (16, 16), (2, 16, 16)],
+                [(1, 8, 8, 16)], body, ref, tol=2e-5)
+
+
+def block_cases():
+    return [resnet_block(), encoder_layer(), conv_attention_hybrid(), swin_window_block()]
+
+
+GROUPS = {
+    "conv": conv_cases,
+    "pool": pool_cases,
+    "elementwise": elementwise_cases,
+    "norms": norm_cases,
+    "contractions": contraction_cases,
+    "reshapes": reshape_cases,
+    "attention": attention_cases,
+    "blocks": block_cases,
+}

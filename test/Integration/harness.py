@@ -1,0 +1,104 @@
+"""Compiles nn functions with acc-compile, runs them, and compares every
+output with an independent reference computed by PyTorch in float64.
+
+Each case is an nn function with static shapes, the shapes of its inputs and
+a reference function (torch, float64). All cases of a group are compiled into
+one object, linked into a shared library and called through the C ABI of
+compiled models: void NAME(const float *in0, ..., float *out0, ...).
+
+usage: harness.py --acc-compile PATH --group NAME --workdir DIR
+"""
+import argparse
+import ctypes
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+F = torch.nn.functional
+
+
+def ttype(shape):
+    return "tensor<%sxf32>" % "x".join(str(d) for d in shape)
+
+
+class Case:
+    def __init__(self, name, inputs, outputs, body, ref, tol=1e-5, init=None):
+        """inputs/outputs: lists of shapes; body: MLIR lines using %a0.. and
+        defining %r0..; ref: function of float64 torch tensors returning a
+        tensor or a tuple of them."""
+        self.name, self.inputs, self.outputs = name, inputs, outputs
+        self.body, self.ref, self.tol, self.init = body, ref, tol, init
+
+    def mlir(self):
+        args = ", ".join("%%a%d: %s" % (i, ttype(s)) for i, s in enumerate(self.inputs))
+        res = ", ".join(ttype(s) for s in self.outputs)
+        rets = ", ".join("%%r%d" % i for i in range(len(self.outputs)))
+        lines = ["func.func @%s(%s) -> (%s) {" % (self.name, args, res)]
+        lines += ["  " + l for l in self.body.strip().splitlines()]
+        lines.append("  return %s : %s" % (rets, res))
+        lines.append("}")
+        return "\n".join(lines)
+
+
+def rel_error(got, want):
+    scale = max(float(np.abs(want).max()), 1e-30)
+    return float(np.abs(got - want).max()) / scale
+
+
+def run(cases, acc_compile, workdir, group):
+    os.makedirs(workdir, exist_ok=True)
+    src = os.path.join(workdir, group + ".mlir")
+    obj = os.path.join(workdir, group + ".o")
+    lib = os.path.join(workdir, "lib" + group + ".so")
+    with open(src, "w") as f:
+        f.write("\n\n".join(c.mlir() for c in cases) + "\n")
+    subprocess.run([acc_compile, src, "-o", obj], check=True)
+    subprocess.run(["cc", "-shared", obj, "-o", lib, "-lm"], check=True)
+    dll = ctypes.CDLL(lib)
+    failures = 0
+    for case in cases:
+        rng = np.random.default_rng(abs(hash(case.name)) % (2 ** 32))
+        ins = []
+        for i, shape in enumerate(case.inputs):
+            if case.init and i in case.init:
+                ins.append(case.init[i](rng, shape).astype(np.float32))
+            else:
+                ins.append(rng.standard_normal(shape).astype(np.float32))
+        outs = [np.full(s, np.nan, np.float32) for s in case.outputs]
+        fn = getattr(dll, case.name)
+        fn.restype = None
+        fn(*[a.ctypes.data_as(ctypes.c_void_p) for a in ins + outs])
+        want = case.ref(*[torch.tensor(a, dtype=torch.float64) for a in ins])
+        if not isinstance(want, tuple):
+            want = (want,)
+        errs = []
+        for got, w in zip(outs, want):
+            w = w.detach().numpy()
+            if got.shape != w.shape:
+                raise SystemExit("%s: shape %s vs reference %s" % (case.name, got.shape, w.shape))
+            errs.append(rel_error(got, w) if np.isfinite(got).all() else float("inf"))
+        err = max(errs)
+        ok = err <= case.tol
+        failures += not ok
+        print("%s %s rel_err=%.2e tol=%.0e" % ("PASS" if ok else "FAIL", case.name, err, case.tol))
+    print("%s: %d of %d cases passed" % (group, len(cases) - failures, len(cases)))
+    return 1 if failures else 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--acc-compile", required=True)
+    parser.add_argument("--group", required=True)
+    parser.add_argument("--workdir", required=True)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import cases
+    return run(cases.GROUPS[args.group](), args.acc_compile, args.workdir, args.group)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
