@@ -45,10 +45,10 @@ LogicalResult acc::emitCPUCode(ModuleOp module, CPUOutputKind kind,
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return module.emitError() << "no LLVM target for " << tripleName << ": "
-                              << error;
-  std::string cpu = options.cpu.empty() ? llvm::sys::getHostCPUName().str()
-                                        : options.cpu;
+    return module.emitError()
+           << "no LLVM target for " << tripleName << ": " << error;
+  std::string cpu =
+      options.cpu.empty() ? llvm::sys::getHostCPUName().str() : options.cpu;
   std::string features = options.features;
   if (options.cpu.empty() && features.empty()) {
     std::vector<std::string> list;
@@ -62,9 +62,9 @@ LogicalResult acc::emitCPUCode(ModuleOp module, CPUOutputKind kind,
       : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
                               : llvm::CodeGenOptLevel::None;
   llvm::TargetOptions targetOptions;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
-      level));
+  std::unique_ptr<llvm::TargetMachine> machine(
+      target->createTargetMachine(triple, cpu, features, targetOptions,
+                                  llvm::Reloc::PIC_, std::nullopt, level));
   if (!machine)
     return module.emitError() << "cannot create a target machine for "
                               << tripleName << " (" << cpu << ")";
@@ -83,10 +83,10 @@ LogicalResult acc::emitCPUCode(ModuleOp module, CPUOutputKind kind,
     pb.registerFunctionAnalyses(fam);
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
-    llvm::OptimizationLevel ol = options.optLevel >= 3 ? llvm::OptimizationLevel::O3
-                                 : options.optLevel == 2
-                                     ? llvm::OptimizationLevel::O2
-                                     : llvm::OptimizationLevel::O1;
+    llvm::OptimizationLevel ol =
+        options.optLevel >= 3   ? llvm::OptimizationLevel::O3
+        : options.optLevel == 2 ? llvm::OptimizationLevel::O2
+                                : llvm::OptimizationLevel::O1;
     llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(ol);
     mpm.run(*llvmModule, mam);
   }

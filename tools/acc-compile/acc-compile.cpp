@@ -29,8 +29,8 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -47,34 +47,37 @@ static cl::opt<std::string> inputFilename(cl::Positional,
                                           cl::desc("<model.mlir>"),
                                           cl::init("-"), cl::cat(accCategory));
 
-static cl::opt<std::string> outputFilename(
-    "o", cl::desc("Output file (default: <input stem>.o for objects, "
-                  "standard output otherwise)"),
-    cl::value_desc("filename"), cl::init(""), cl::cat(accCategory));
+static cl::opt<std::string>
+    outputFilename("o",
+                   cl::desc("Output file (default: <input stem>.o for objects, "
+                            "standard output otherwise)"),
+                   cl::value_desc("filename"), cl::init(""),
+                   cl::cat(accCategory));
 
 enum class Emit { NN, Linalg, LLVMDialect, LLVMIR, Asm, Obj };
 static cl::opt<Emit> emitLevel(
     "emit", cl::desc("Where to stop"), cl::init(Emit::Obj),
-    cl::values(
-        clEnumValN(Emit::NN, "nn", "the verified nn IR"),
-        clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
-        clEnumValN(Emit::LLVMDialect, "llvm-dialect",
-                   "after the whole pipeline, in the LLVM dialect"),
-        clEnumValN(Emit::LLVMIR, "llvm-ir", "optimised LLVM IR"),
-        clEnumValN(Emit::Asm, "asm", "assembly for the target"),
-        clEnumValN(Emit::Obj, "obj", "an object file (the default)")),
+    cl::values(clEnumValN(Emit::NN, "nn", "the verified nn IR"),
+               clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
+               clEnumValN(Emit::LLVMDialect, "llvm-dialect",
+                          "after the whole pipeline, in the LLVM dialect"),
+               clEnumValN(Emit::LLVMIR, "llvm-ir", "optimised LLVM IR"),
+               clEnumValN(Emit::Asm, "asm", "assembly for the target"),
+               clEnumValN(Emit::Obj, "obj", "an object file (the default)")),
     cl::cat(accCategory));
 
-static cl::opt<std::string> targetName(
-    "target", cl::desc("Target: cpu (the GPU path is not built yet)"),
-    cl::init("cpu"), cl::cat(accCategory));
-static cl::opt<std::string> cpuName(
-    "cpu", cl::desc("Target CPU (default: the host's)"), cl::init(""),
-    cl::cat(accCategory));
-static cl::opt<std::string> cpuFeatures(
-    "features", cl::desc("Target features, e.g. +avx2,+fma (default: the "
+static cl::opt<std::string>
+    targetName("target",
+               cl::desc("Target: cpu (the GPU path is not built yet)"),
+               cl::init("cpu"), cl::cat(accCategory));
+static cl::opt<std::string>
+    cpuName("cpu", cl::desc("Target CPU (default: the host's)"), cl::init(""),
+            cl::cat(accCategory));
+static cl::opt<std::string>
+    cpuFeatures("features",
+                cl::desc("Target features, e.g. +avx2,+fma (default: the "
                          "host's)"),
-    cl::init(""), cl::cat(accCategory));
+                cl::init(""), cl::cat(accCategory));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
                                   cl::init(3), cl::Prefix,
                                   cl::cat(accCategory));
@@ -117,7 +120,8 @@ static int run() {
     return fail("-O takes 0 to 3");
 
   std::string error;
-  std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(inputFilename, &error);
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputFilename, &error);
   if (!file)
     return fail(error);
   if (!acc::checkIRNesting(file->getBuffer(), file->getBufferIdentifier(),
@@ -146,10 +150,12 @@ static int run() {
       outPath = "-";
   }
 
-  auto writeOutput = [&](llvm::function_ref<LogicalResult(llvm::raw_pwrite_stream &)>
-                             write) -> int {
+  auto writeOutput =
+      [&](llvm::function_ref<LogicalResult(llvm::raw_pwrite_stream &)> write)
+      -> int {
     std::string err;
-    std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(outPath, &err);
+    std::unique_ptr<llvm::ToolOutputFile> output =
+        openOutputFile(outPath, &err);
     if (!output)
       return fail(err);
     // Nothing is kept unless everything succeeded: no partial outputs.
@@ -197,9 +203,10 @@ static int run() {
   target.cpu = cpuName;
   target.features = cpuFeatures;
   target.optLevel = optLevel;
-  acc::CPUOutputKind kind = emitLevel == Emit::LLVMIR ? acc::CPUOutputKind::LLVMIR
-                            : emitLevel == Emit::Asm  ? acc::CPUOutputKind::Assembly
-                                                      : acc::CPUOutputKind::Object;
+  acc::CPUOutputKind kind =
+      emitLevel == Emit::LLVMIR ? acc::CPUOutputKind::LLVMIR
+      : emitLevel == Emit::Asm  ? acc::CPUOutputKind::Assembly
+                                : acc::CPUOutputKind::Object;
   return writeOutput([&](llvm::raw_pwrite_stream &os) {
     return acc::emitCPUCode(*module, kind, target, os);
   });
@@ -212,7 +219,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "acc-compile: ahead-of-time compiler for nn models\n\n"
-      "  acc-compile model.mlir -o model.o          native object for the host\n"
+      "  acc-compile model.mlir -o model.o          native object for the "
+      "host\n"
       "  acc-compile model.mlir -emit=linalg        stop at any level\n"
       "  acc-compile model.mlir --cost-report[=json]\n\n"
       "A function with static shapes compiles to void NAME(const float *in0, "

@@ -16,7 +16,8 @@
 
 namespace acc {
 
-struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions> {
+struct CPUPipelineOptions
+    : public mlir::PassPipelineOptions<CPUPipelineOptions> {
   Option<int64_t> queryBlock{*this, "query-block",
                              llvm::cl::desc("Query rows per attention tile"),
                              llvm::cl::init(64)};

@@ -68,18 +68,17 @@ Value genericOp(OpBuilder &b, Location loc, ValueRange ins, Value init,
 }
 
 /// A rank-reduced 2-D slice [rows, cols] of a 4-D tensor at (b, h, r0, 0).
-Value slice2D(OpBuilder &b, Location loc, Value t, Value bi, Value hi,
-              Value r0, Value rows, Value cols) {
+Value slice2D(OpBuilder &b, Location loc, Value t, Value bi, Value hi, Value r0,
+              Value rows, Value cols) {
   SmallVector<OpFoldResult> offsets = {bi, hi, r0, b.getIndexAttr(0)};
   OpFoldResult rowsF = getAsOpFoldResult(rows), colsF = getAsOpFoldResult(cols);
   SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
                                      rowsF, colsF};
   SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
   auto elt = cast<RankedTensorType>(t.getType()).getElementType();
-  SmallVector<int64_t> shape = {getConstantIntValue(rowsF).value_or(
-                                    ShapedType::kDynamic),
-                                getConstantIntValue(colsF).value_or(
-                                    ShapedType::kDynamic)};
+  SmallVector<int64_t> shape = {
+      getConstantIntValue(rowsF).value_or(ShapedType::kDynamic),
+      getConstantIntValue(colsF).value_or(ShapedType::kDynamic)};
   auto type = RankedTensorType::get(shape, elt);
   return tensor::ExtractSliceOp::create(b, loc, type, t, offsets, sizes,
                                         strides);
@@ -93,8 +92,8 @@ Value emptyT(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
   return tensor::EmptyOp::create(b, loc, folded, elt);
 }
 
-Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-             Type elt, double v) {
+Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type elt,
+             double v) {
   SmallVector<OpFoldResult> folded;
   for (OpFoldResult s : sizes)
     folded.push_back(isa<Value>(s) ? getAsOpFoldResult(cast<Value>(s)) : s);
@@ -135,9 +134,9 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     SmallVector<OpFoldResult> outSizes = {B, Hq, Nq, Dv};
     SmallVector<OpFoldResult> outSizesFolded;
     for (int64_t i = 0; i < 4; ++i)
-      outSizesFolded.push_back(ot.isDynamicDim(i)
-                                   ? outSizes[i]
-                                   : OpFoldResult(b.getIndexAttr(ot.getDimSize(i))));
+      outSizesFolded.push_back(
+          ot.isDynamicDim(i) ? outSizes[i]
+                             : OpFoldResult(b.getIndexAttr(ot.getDimSize(i))));
     Value out0 = tensor::EmptyOp::create(b, loc, outSizesFolded, elt);
 
     AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
@@ -159,8 +158,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     b.setInsertionPointToStart(qLoop.getBody());
     Value i0 = qLoop.getInductionVar();
     Value outAcc = qLoop.getRegionIterArgs()[0];
-    Value bq = arith::MinSIOp::create(
-        b, loc, bqStep, arith::SubIOp::create(b, loc, Nq, i0));
+    Value bq = arith::MinSIOp::create(b, loc, bqStep,
+                                      arith::SubIOp::create(b, loc, Nq, i0));
     Value qTile = slice2D(b, loc, q, bi, hi, i0, bq, D);
 
     // Visible key range of this query block.
@@ -175,8 +174,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       kEnd = arith::MinSIOp::create(b, loc, end, Nk);
     }
     if (kind == MaskKind::SlidingWindow) {
-      Value start = arith::SubIOp::create(b, loc, firstPos,
-                                          cIdx(b, loc, window - 1));
+      Value start =
+          arith::SubIOp::create(b, loc, firstPos, cIdx(b, loc, window - 1));
       start = arith::MaxSIOp::create(b, loc, start, c0);
       kStart = arith::MinSIOp::create(b, loc, start, kEnd);
     }
@@ -200,8 +199,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       Value sInit = filled(b, loc, {bq, bk}, elt, 0.0);
       Value s = genericOp(
           b, loc, {qTile, kTile}, sInit,
-          {map(3, {i, d}), map(3, {j, d}), map(3, {i, j})},
-          {kPar, kPar, kRed}, [](OpBuilder &bb, Location l, ValueRange a) {
+          {map(3, {i, d}), map(3, {j, d}), map(3, {i, j})}, {kPar, kPar, kRed},
+          [](OpBuilder &bb, Location l, ValueRange a) {
             Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
             yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
           });
@@ -244,9 +243,10 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       bool hasMask = mask != nullptr;
       auto scaled = [&](bool structural) {
         return genericOp(
-            b, loc, ins, emptyT(b, loc, {bq, bk}, elt),
-            maps, {kPar, kPar}, [&](OpBuilder &bb, Location l, ValueRange a) {
-              Value x = arith::MulFOp::create(bb, l, a[0], cF(bb, l, elt, scale));
+            b, loc, ins, emptyT(b, loc, {bq, bk}, elt), maps, {kPar, kPar},
+            [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value x =
+                  arith::MulFOp::create(bb, l, a[0], cF(bb, l, elt, scale));
               if (hasMask)
                 x = arith::AddFOp::create(bb, l, x, a[1]);
               if (structural) {
@@ -254,11 +254,11 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                 Value jj = linalg::IndexOp::create(bb, l, 1);
                 Value pos = arith::AddIOp::create(bb, l, firstPos, ii);
                 Value key = arith::AddIOp::create(bb, l, j0, jj);
-                Value vis = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::sle,
-                                                  key, pos);
+                Value vis = arith::CmpIOp::create(
+                    bb, l, arith::CmpIPredicate::sle, key, pos);
                 if (kind == MaskKind::SlidingWindow) {
-                  Value lo = arith::SubIOp::create(bb, l, pos,
-                                                   cIdx(bb, l, window));
+                  Value lo =
+                      arith::SubIOp::create(bb, l, pos, cIdx(bb, l, window));
                   Value inWin = arith::CmpIOp::create(
                       bb, l, arith::CmpIPredicate::sgt, key, lo);
                   vis = arith::AndIOp::create(bb, l, vis, inWin);
@@ -281,8 +281,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         Value edge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
                                            lastKey, firstPos);
         if (kind == MaskKind::SlidingWindow) {
-          Value oldest = arith::SubIOp::create(b, loc, lastPos,
-                                               cIdx(b, loc, window));
+          Value oldest =
+              arith::SubIOp::create(b, loc, lastPos, cIdx(b, loc, window));
           Value old = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                                             j0, oldest);
           edge = arith::OrIOp::create(b, loc, edge, old);
@@ -305,57 +305,52 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       }
 
       // m' = max(m, rowmax(s)); the init of the reduction is m itself.
-      Value mNew = genericOp(b, loc, {s2}, m, {map(2, {i, j}), map(2, {i})},
-                             {kPar, kRed},
-                             [](OpBuilder &bb, Location l, ValueRange a) {
-                               yieldV(
-                                   bb, l, arith::MaximumFOp::create(bb, l, a[0], a[1]));
-                             });
+      Value mNew = genericOp(
+          b, loc, {s2}, m, {map(2, {i, j}), map(2, {i})}, {kPar, kRed},
+          [](OpBuilder &bb, Location l, ValueRange a) {
+            yieldV(bb, l, arith::MaximumFOp::create(bb, l, a[0], a[1]));
+          });
       // A row that has seen only -inf keeps a safe max of 0 so that
       // exp(-inf - 0) = 0 instead of NaN.
       auto safe = [&](OpBuilder &bb, Location l, Value x) -> Value {
-        Value isInf = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ,
-                                            x, cF(bb, l, elt, negInf));
+        Value isInf = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ, x,
+                                            cF(bb, l, elt, negInf));
         return arith::SelectOp::create(bb, l, isInf, cF(bb, l, elt, 0.0), x);
       };
-      Value p = genericOp(
-          b, loc, {s2, mNew},
-          emptyT(b, loc, {bq, bk}, elt),
-          {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
-          [&](OpBuilder &bb, Location l, ValueRange a) {
-            Value x = arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
-            yieldV(bb, l, math::ExpOp::create(bb, l, x));
-          });
-      Value alpha = genericOp(
-          b, loc, {m, mNew},
-          emptyT(b, loc, {bq}, elt),
-          {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
-          [&](OpBuilder &bb, Location l, ValueRange a) {
-            Value x = arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
-            yieldV(bb, l, math::ExpOp::create(bb, l, x));
-          });
+      Value p =
+          genericOp(b, loc, {s2, mNew}, emptyT(b, loc, {bq, bk}, elt),
+                    {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
+                    [&](OpBuilder &bb, Location l, ValueRange a) {
+                      Value x =
+                          arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
+                      yieldV(bb, l, math::ExpOp::create(bb, l, x));
+                    });
+      Value alpha = genericOp(b, loc, {m, mNew}, emptyT(b, loc, {bq}, elt),
+                              {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
+                              [&](OpBuilder &bb, Location l, ValueRange a) {
+                                Value x = arith::SubFOp::create(
+                                    bb, l, a[0], safe(bb, l, a[1]));
+                                yieldV(bb, l, math::ExpOp::create(bb, l, x));
+                              });
       // l' = alpha * l + rowsum(p)
-      Value lScaled = genericOp(
-          b, loc, {l, alpha},
-          emptyT(b, loc, {bq}, elt),
-          {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
-          [](OpBuilder &bb, Location l, ValueRange a) {
-            yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
-          });
-      Value lNew = genericOp(b, loc, {p}, lScaled,
-                             {map(2, {i, j}), map(2, {i})}, {kPar, kRed},
-                             [](OpBuilder &bb, Location l, ValueRange a) {
-                               yieldV(
-                                   bb, l, arith::AddFOp::create(bb, l, a[0], a[1]));
-                             });
+      Value lScaled =
+          genericOp(b, loc, {l, alpha}, emptyT(b, loc, {bq}, elt),
+                    {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
+                    [](OpBuilder &bb, Location l, ValueRange a) {
+                      yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
+                    });
+      Value lNew =
+          genericOp(b, loc, {p}, lScaled, {map(2, {i, j}), map(2, {i})},
+                    {kPar, kRed}, [](OpBuilder &bb, Location l, ValueRange a) {
+                      yieldV(bb, l, arith::AddFOp::create(bb, l, a[0], a[1]));
+                    });
       // acc' = alpha * acc + p V
-      Value accScaled = genericOp(
-          b, loc, {acc, alpha},
-          emptyT(b, loc, {bq, Dv}, elt),
-          {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
-          [](OpBuilder &bb, Location l, ValueRange a) {
-            yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
-          });
+      Value accScaled =
+          genericOp(b, loc, {acc, alpha}, emptyT(b, loc, {bq, Dv}, elt),
+                    {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
+                    [](OpBuilder &bb, Location l, ValueRange a) {
+                      yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
+                    });
       // (i, dv, j): acc[i, dv] += p[i, j] * v[j, dv]
       Value accNew = genericOp(
           b, loc, {p, vTile}, accScaled,
@@ -369,16 +364,14 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     b.setInsertionPointAfter(kLoop);
     Value lFinal = kLoop.getResult(1), accFinal = kLoop.getResult(2);
     Value oTile = genericOp(
-        b, loc, {accFinal, lFinal},
-        emptyT(b, loc, {bq, Dv}, elt),
+        b, loc, {accFinal, lFinal}, emptyT(b, loc, {bq, Dv}, elt),
         {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
         [&](OpBuilder &bb, Location l, ValueRange a) {
           Value zero = cF(bb, l, elt, 0.0);
           Value isZero = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ,
                                                a[1], zero);
           Value dv = arith::DivFOp::create(bb, l, a[0], a[1]);
-          yieldV(bb, l,
-                                  arith::SelectOp::create(bb, l, isZero, zero, dv));
+          yieldV(bb, l, arith::SelectOp::create(bb, l, isZero, zero, dv));
         });
     SmallVector<OpFoldResult> offs = {bi, hi, i0, b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),

@@ -92,8 +92,8 @@ OpFoldResult windowOut(OpBuilder &b, Location loc, OpFoldResult in,
     return b.getIndexAttr(out);
   }
   Value v = toValue(b, loc, in);
-  Value num = arith::AddIOp::create(b, loc, v,
-                                    cstIdx(b, loc, padLo + padHi - span));
+  Value num =
+      arith::AddIOp::create(b, loc, v, cstIdx(b, loc, padLo + padHi - span));
   Value q = arith::DivUIOp::create(b, loc, num, cstIdx(b, loc, stride));
   return arith::AddIOp::create(b, loc, q, cstIdx(b, loc, 1)).getResult();
 }
@@ -118,9 +118,9 @@ SmallVector<OpFoldResult> resultSizes(OpBuilder &b, Value result,
   auto type = cast<RankedTensorType>(result.getType());
   SmallVector<OpFoldResult> out;
   for (int64_t i = 0, e = type.getRank(); i < e; ++i)
-    out.push_back(type.isDynamicDim(i) ? computed[i]
-                                       : OpFoldResult(b.getIndexAttr(
-                                             type.getDimSize(i))));
+    out.push_back(type.isDynamicDim(i)
+                      ? computed[i]
+                      : OpFoldResult(b.getIndexAttr(type.getDimSize(i))));
   return out;
 }
 
@@ -154,9 +154,10 @@ Value expand(OpBuilder &b, Location loc, Value v,
              ArrayRef<OpFoldResult> outSizes) {
   SmallVector<int64_t> staticShape;
   for (OpFoldResult s : outSizes)
-    staticShape.push_back(getConstantIntValue(s).value_or(ShapedType::kDynamic));
-  auto type = RankedTensorType::get(staticShape,
-                                    getElementTypeOrSelf(v.getType()));
+    staticShape.push_back(
+        getConstantIntValue(s).value_or(ShapedType::kDynamic));
+  auto type =
+      RankedTensorType::get(staticShape, getElementTypeOrSelf(v.getType()));
   return tensor::ExpandShapeOp::create(b, loc, type, v, reassoc, outSizes);
 }
 
@@ -172,7 +173,8 @@ Value padImage(OpBuilder &b, Location loc, Value input, bool nchw,
     return input;
   auto type = cast<RankedTensorType>(input.getType());
   unsigned h = nchw ? 2 : 1, w = nchw ? 3 : 2;
-  SmallVector<OpFoldResult> low(4, b.getIndexAttr(0)), high(4, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> low(4, b.getIndexAttr(0)),
+      high(4, b.getIndexAttr(0));
   low[h] = b.getIndexAttr(pad[0]);
   low[w] = b.getIndexAttr(pad[1]);
   high[h] = b.getIndexAttr(pad[2]);
@@ -200,8 +202,7 @@ Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
 //===----------------------------------------------------------------------===//
 
 /// x -> f(x) elementwise.
-template <typename OpTy>
-struct UnaryLowering : public OpRewritePattern<OpTy> {
+template <typename OpTy> struct UnaryLowering : public OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   using BodyFn = std::function<Value(OpBuilder &, Location, OpTy, Value)>;
   BodyFn fn;
@@ -295,10 +296,9 @@ Value initWithBias(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
   unsigned n = sizes.size();
   AffineMap bm = AffineMap::get(n, 0, {getAffineDimExpr(biasDim, ctx)}, ctx);
   SmallVector<IteratorType> its(n, kPar);
-  return generic(b, loc, {bias}, init, {bm, b.getMultiDimIdentityMap(n)}, its,
-                 [](OpBuilder &bb, Location l, ValueRange a) {
-                   yieldV(bb, l, a[0]);
-                 });
+  return generic(
+      b, loc, {bias}, init, {bm, b.getMultiDimIdentityMap(n)}, its,
+      [](OpBuilder &bb, Location l, ValueRange a) { yieldV(bb, l, a[0]); });
 }
 
 struct LinearLowering : public OpRewritePattern<LinearOp> {
@@ -333,8 +333,7 @@ struct LinearLowering : public OpRewritePattern<LinearOp> {
     Value res = generic(rewriter, loc, {op.getInput(), op.getWeight()}, init,
                         maps, its, [](OpBuilder &b, Location l, ValueRange a) {
                           Value m = arith::MulFOp::create(b, l, a[0], a[1]);
-                          yieldV(
-                              b, l, arith::AddFOp::create(b, l, a[2], m));
+                          yieldV(b, l, arith::AddFOp::create(b, l, a[2], m));
                         });
     rewriter.replaceOp(op, res);
     return success();
@@ -402,8 +401,7 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
     Value res = generic(rewriter, loc, {op.getLhs(), op.getRhs()}, init, maps,
                         its, [](OpBuilder &b, Location l, ValueRange a) {
                           Value m = arith::MulFOp::create(b, l, a[0], a[1]);
-                          yieldV(
-                              b, l, arith::AddFOp::create(b, l, a[2], m));
+                          yieldV(b, l, arith::AddFOp::create(b, l, a[2], m));
                         });
     rewriter.replaceOp(op, res);
     return success();
@@ -428,18 +426,18 @@ struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
     SmallVector<OpFoldResult> is = sizesOf(rewriter, loc, op.getInput()),
                               fs = sizesOf(rewriter, loc, op.getFilter());
     auto [kh, kw] = op.getKernelSize();
-    OpFoldResult oh = windowOut(rewriter, loc, is[nchw ? 2 : 1], kh, s[0],
-                                d[0], pad[0], pad[2]);
-    OpFoldResult ow = windowOut(rewriter, loc, is[nchw ? 3 : 2], kw, s[1],
-                                d[1], pad[1], pad[3]);
+    OpFoldResult oh = windowOut(rewriter, loc, is[nchw ? 2 : 1], kh, s[0], d[0],
+                                pad[0], pad[2]);
+    OpFoldResult ow = windowOut(rewriter, loc, is[nchw ? 3 : 2], kw, s[1], d[1],
+                                pad[1], pad[3]);
     OpFoldResult f = fs[nchw ? 0 : 3];
     SmallVector<OpFoldResult> computed =
         nchw ? SmallVector<OpFoldResult>{is[0], f, oh, ow}
              : SmallVector<OpFoldResult>{is[0], oh, ow, f};
     SmallVector<OpFoldResult> sizes =
         resultSizes(rewriter, op.getResult(), computed);
-    Value init = initWithBias(rewriter, loc, sizes, elt, op.getBias(),
-                              nchw ? 1 : 3);
+    Value init =
+        initWithBias(rewriter, loc, sizes, elt, op.getBias(), nchw ? 1 : 3);
     Value input = padImage(rewriter, loc, op.getInput(), nchw, pad,
                            cstF(rewriter, loc, elt, 0.0));
     // Loops: n, f, oh, ow (parallel), c (per group), kh, kw (reduction).
@@ -453,9 +451,10 @@ struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
     auto ft = cast<RankedTensorType>(op.getFilter().getType());
     int64_t fTotal = nchw ? ft.getDimSize(0) : ft.getDimSize(3);
     int64_t cPerG = nchw ? ft.getDimSize(1) : ft.getDimSize(2);
-    if (g > 1 && (ShapedType::isDynamic(fTotal) ||
-                  ShapedType::isDynamic(cPerG)))
-      return rewriter.notifyMatchFailure(op, "grouped conv with dynamic filter");
+    if (g > 1 &&
+        (ShapedType::isDynamic(fTotal) || ShapedType::isDynamic(cPerG)))
+      return rewriter.notifyMatchFailure(op,
+                                         "grouped conv with dynamic filter");
     AffineExpr inC = g == 1 ? c : (fo.floorDiv(fTotal / g)) * cPerG + c;
     AffineExpr iy = y * s[0] + ky * d[0], ix = x * s[1] + kx * d[1];
     SmallVector<AffineMap> maps;
@@ -474,8 +473,7 @@ struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
     Value res = generic(rewriter, loc, {input, op.getFilter()}, init, maps, its,
                         [](OpBuilder &b, Location l, ValueRange a) {
                           Value m = arith::MulFOp::create(b, l, a[0], a[1]);
-                          yieldV(
-                              b, l, arith::AddFOp::create(b, l, a[2], m));
+                          yieldV(b, l, arith::AddFOp::create(b, l, a[2], m));
                         });
     rewriter.replaceOp(op, res);
     return success();
@@ -501,8 +499,9 @@ struct PatchEmbedLowering : public OpRewritePattern<PatchEmbedOp> {
     int64_t h = nchw ? it.getDimSize(2) : it.getDimSize(1);
     int64_t w = nchw ? it.getDimSize(3) : it.getDimSize(2);
     SmallVector<int64_t> convShape =
-        nchw ? SmallVector<int64_t>{it.getDimSize(0), e, div(h, ph), div(w, pw)}
-             : SmallVector<int64_t>{it.getDimSize(0), div(h, ph), div(w, pw), e};
+        nchw
+            ? SmallVector<int64_t>{it.getDimSize(0), e, div(h, ph), div(w, pw)}
+            : SmallVector<int64_t>{it.getDimSize(0), div(h, ph), div(w, pw), e};
     auto convType = RankedTensorType::get(convShape, it.getElementType());
     int64_t strides[2] = {ph, pw};
     Value conv = Conv2DOp::create(rewriter, loc, convType, op.getInput(),
@@ -548,8 +547,10 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
       auto ihc = getConstantIntValue(is[hd]), iwc = getConstantIntValue(is[wd]);
       if (!ohc || !owc || !ihc || !iwc)
         return rewriter.notifyMatchFailure(op, "ceil_mode with dynamic sizes");
-      pad[2] = std::max<int64_t>(pad[2], (*ohc - 1) * s[0] + k[0] - *ihc - pad[0]);
-      pad[3] = std::max<int64_t>(pad[3], (*owc - 1) * s[1] + k[1] - *iwc - pad[1]);
+      pad[2] =
+          std::max<int64_t>(pad[2], (*ohc - 1) * s[0] + k[0] - *ihc - pad[0]);
+      pad[3] =
+          std::max<int64_t>(pad[3], (*owc - 1) * s[1] + k[1] - *iwc - pad[1]);
     }
     double padValue = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
     Value input = padImage(rewriter, loc, op.getInput(), nchw, pad,
@@ -574,14 +575,14 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
                                       wmap,
                                       AffineMap::get(6, 0, {n, y, x, c}, ctx)};
     SmallVector<IteratorType> its = {kPar, kPar, kPar, kPar, kRed, kRed};
-    Value red = generic(rewriter, loc, {input, windowShape}, init, maps, its,
-                        [](OpBuilder &b, Location l, ValueRange a) {
-                          Value v = isMax ? Value(arith::MaximumFOp::create(
-                                                b, l, a[0], a[2]))
-                                          : Value(arith::AddFOp::create(
-                                                b, l, a[0], a[2]));
-                          yieldV(b, l, v);
-                        });
+    Value red =
+        generic(rewriter, loc, {input, windowShape}, init, maps, its,
+                [](OpBuilder &b, Location l, ValueRange a) {
+                  Value v =
+                      isMax ? Value(arith::MaximumFOp::create(b, l, a[0], a[2]))
+                            : Value(arith::AddFOp::create(b, l, a[0], a[2]));
+                  yieldV(b, l, v);
+                });
     if constexpr (isMax) {
       rewriter.replaceOp(op, red);
       return success();
@@ -592,7 +593,8 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
       // full = end - start; then clip to [0, in).
       bool includePad = op.getCountIncludePad();
       ArrayRef<int64_t> origPad = op.getPadding();
-      Value ih = toValue(rewriter, loc, is[hd]), iw = toValue(rewriter, loc, is[wd]);
+      Value ih = toValue(rewriter, loc, is[hd]),
+            iw = toValue(rewriter, loc, is[wd]);
       SmallVector<AffineMap> idm = {rewriter.getMultiDimIdentityMap(4),
                                     rewriter.getMultiDimIdentityMap(4)};
       Value out = emptyTensor(rewriter, loc, sizes, elt);
@@ -619,8 +621,7 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
             Value cnt = arith::MulIOp::create(b, l, ch, cw);
             Value cntI = arith::IndexCastOp::create(b, l, b.getI64Type(), cnt);
             Value cntF = arith::SIToFPOp::create(b, l, a[0].getType(), cntI);
-            yieldV(b, l,
-                                    arith::DivFOp::create(b, l, a[0], cntF));
+            yieldV(b, l, arith::DivFOp::create(b, l, a[0], cntF));
           });
       rewriter.replaceOp(op, res);
       return success();
@@ -651,12 +652,11 @@ struct GlobalAvgPoolLowering : public OpRewritePattern<GlobalAvgPool2DOp> {
                         {inMap, AffineMap::get(4, 0, {n, c}, ctx)},
                         {kPar, kPar, kRed, kRed},
                         [](OpBuilder &b, Location l, ValueRange a) {
-                          yieldV(
-                              b, l, arith::AddFOp::create(b, l, a[0], a[1]));
+                          yieldV(b, l, arith::AddFOp::create(b, l, a[0], a[1]));
                         });
-    Value hw = arith::MulIOp::create(rewriter, loc,
-                                     toValue(rewriter, loc, is[hd]),
-                                     toValue(rewriter, loc, is[wd]));
+    Value hw =
+        arith::MulIOp::create(rewriter, loc, toValue(rewriter, loc, is[hd]),
+                              toValue(rewriter, loc, is[wd]));
     Value hwF = arith::SIToFPOp::create(
         rewriter, loc, elt,
         arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), hw));
@@ -664,14 +664,14 @@ struct GlobalAvgPoolLowering : public OpRewritePattern<GlobalAvgPool2DOp> {
     AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
     Value mean = generic(rewriter, loc, {sum}, out, {id2, id2}, {kPar, kPar},
                          [&](OpBuilder &b, Location l, ValueRange a) {
-                           yieldV(
-                               b, l, arith::DivFOp::create(b, l, a[0], hwF));
+                           yieldV(b, l, arith::DivFOp::create(b, l, a[0], hwF));
                          });
     SmallVector<OpFoldResult> outSizes =
-        nchw ? SmallVector<OpFoldResult>{is[0], is[cd], rewriter.getIndexAttr(1),
-                                         rewriter.getIndexAttr(1)}
-             : SmallVector<OpFoldResult>{is[0], rewriter.getIndexAttr(1),
-                                         rewriter.getIndexAttr(1), is[cd]};
+        nchw
+            ? SmallVector<OpFoldResult>{is[0], is[cd], rewriter.getIndexAttr(1),
+                                        rewriter.getIndexAttr(1)}
+            : SmallVector<OpFoldResult>{is[0], rewriter.getIndexAttr(1),
+                                        rewriter.getIndexAttr(1), is[cd]};
     SmallVector<ReassociationIndices> re =
         nchw ? SmallVector<ReassociationIndices>{{0}, {1, 2, 3}}
              : SmallVector<ReassociationIndices>{{0, 1, 2}, {3}};
@@ -687,13 +687,11 @@ struct GlobalAvgPoolLowering : public OpRewritePattern<GlobalAvgPool2DOp> {
 /// Reduces `in` over dims [axis, rank) (or just `axis` when `single`) into a
 /// tensor of the kept dims, with `combine(acc, x)` from `initValue`;
 /// `pre(x, keptValues...)` transforms x first.
-Value reduceTrailing(OpBuilder &b, Location loc, Value in, int64_t axis,
-                     bool single, double initValue, ValueRange keptInputs,
-                     function_ref<Value(OpBuilder &, Location, Value,
-                                        ValueRange)>
-                         pre,
-                     function_ref<Value(OpBuilder &, Location, Value, Value)>
-                         combine) {
+Value reduceTrailing(
+    OpBuilder &b, Location loc, Value in, int64_t axis, bool single,
+    double initValue, ValueRange keptInputs,
+    function_ref<Value(OpBuilder &, Location, Value, ValueRange)> pre,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto t = cast<RankedTensorType>(in.getType());
   int64_t r = t.getRank();
   MLIRContext *ctx = b.getContext();
@@ -746,9 +744,11 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
     auto add = [](OpBuilder &b, Location l, Value acc, Value x) -> Value {
       return arith::AddFOp::create(b, l, acc, x);
     };
-    auto identity = [](OpBuilder &, Location, Value x, ValueRange) { return x; };
-    Value sum = reduceTrailing(rewriter, loc, in, axis, false, 0.0, {},
-                               identity, add);
+    auto identity = [](OpBuilder &, Location, Value x, ValueRange) {
+      return x;
+    };
+    Value sum =
+        reduceTrailing(rewriter, loc, in, axis, false, 0.0, {}, identity, add);
     // mean = sum / count; var = sum((x - mean)^2) / count.
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<AffineExpr> keptExprs;
@@ -761,8 +761,7 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
     Value mean = generic(
         rewriter, loc, {sum}, emptyTensor(rewriter, loc, kept, elt),
         {keptId, keptId}, keptIts, [&](OpBuilder &b, Location l, ValueRange a) {
-          yieldV(b, l,
-                                  arith::DivFOp::create(b, l, a[0], countF));
+          yieldV(b, l, arith::DivFOp::create(b, l, a[0], countF));
         });
     Value sq = reduceTrailing(
         rewriter, loc, in, axis, false, 0.0, {mean},
@@ -777,8 +776,9 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
         {keptId, keptId}, keptIts, [&](OpBuilder &b, Location l, ValueRange a) {
           Value var = arith::DivFOp::create(b, l, a[0], countF);
           Value ve = arith::AddFOp::create(b, l, var, cstF(b, l, elt, eps));
-          yieldV(b, l, arith::DivFOp::create(b, l, cstF(b, l, elt, 1.0),
-                                             math::SqrtOp::create(b, l, ve)));
+          yieldV(b, l,
+                 arith::DivFOp::create(b, l, cstF(b, l, elt, 1.0),
+                                       math::SqrtOp::create(b, l, ve)));
         });
     // y = (x - mean) * rstd * w + b.
     SmallVector<Value> inputs = {in, mean, rstd};
@@ -798,19 +798,19 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
     }
     maps.push_back(id);
     bool hasW = op.getWeight() != nullptr, hasB = op.getBias() != nullptr;
-    Value res = generic(
-        rewriter, loc, inputs, emptyTensor(rewriter, loc, is, elt), maps,
-        SmallVector<IteratorType>(r, kPar),
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value v = arith::MulFOp::create(
-              b, l, arith::SubFOp::create(b, l, a[0], a[1]), a[2]);
-          unsigned next = 3;
-          if (hasW)
-            v = arith::MulFOp::create(b, l, v, a[next++]);
-          if (hasB)
-            v = arith::AddFOp::create(b, l, v, a[next++]);
-          yieldV(b, l, v);
-        });
+    Value res =
+        generic(rewriter, loc, inputs, emptyTensor(rewriter, loc, is, elt),
+                maps, SmallVector<IteratorType>(r, kPar),
+                [&](OpBuilder &b, Location l, ValueRange a) {
+                  Value v = arith::MulFOp::create(
+                      b, l, arith::SubFOp::create(b, l, a[0], a[1]), a[2]);
+                  unsigned next = 3;
+                  if (hasW)
+                    v = arith::MulFOp::create(b, l, v, a[next++]);
+                  if (hasB)
+                    v = arith::AddFOp::create(b, l, v, a[next++]);
+                  yieldV(b, l, v);
+                });
     rewriter.replaceOp(op, res);
     return success();
   }
@@ -836,8 +836,8 @@ struct BatchNormLowering : public OpRewritePattern<BatchNormOp> {
         {id, cm, cm, cm, cm, id}, SmallVector<IteratorType>(r, kPar),
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value ve = arith::AddFOp::create(b, l, a[4], cstF(b, l, elt, eps));
-          Value sc = arith::DivFOp::create(b, l, a[1],
-                                           math::SqrtOp::create(b, l, ve));
+          Value sc =
+              arith::DivFOp::create(b, l, a[1], math::SqrtOp::create(b, l, ve));
           Value v = arith::MulFOp::create(
               b, l, arith::SubFOp::create(b, l, a[0], a[3]), sc);
           yieldV(b, l, arith::AddFOp::create(b, l, v, a[2]));
@@ -859,16 +859,20 @@ struct SoftmaxLowering : public OpRewritePattern<SoftmaxOp> {
     int64_t r = t.getRank(), axis = static_cast<int64_t>(op.getAxis());
     if (axis < 0)
       axis += r;
-    auto identity = [](OpBuilder &, Location, Value x, ValueRange) { return x; };
+    auto identity = [](OpBuilder &, Location, Value x, ValueRange) {
+      return x;
+    };
     Value mx = reduceTrailing(
         rewriter, loc, in, axis, true, -std::numeric_limits<double>::infinity(),
-        {}, identity, [](OpBuilder &b, Location l, Value acc, Value x) -> Value {
+        {}, identity,
+        [](OpBuilder &b, Location l, Value acc, Value x) -> Value {
           return arith::MaximumFOp::create(b, l, acc, x);
         });
     Value sum = reduceTrailing(
         rewriter, loc, in, axis, true, 0.0, {mx},
         [](OpBuilder &b, Location l, Value x, ValueRange kv) -> Value {
-          return math::ExpOp::create(b, l, arith::SubFOp::create(b, l, x, kv[0]));
+          return math::ExpOp::create(b, l,
+                                     arith::SubFOp::create(b, l, x, kv[0]));
         },
         [](OpBuilder &b, Location l, Value acc, Value x) -> Value {
           return arith::AddFOp::create(b, l, acc, x);
@@ -880,14 +884,15 @@ struct SoftmaxLowering : public OpRewritePattern<SoftmaxOp> {
         keptExprs.push_back(getAffineDimExpr(i, ctx));
     AffineMap keptMap = AffineMap::get(r, 0, keptExprs, ctx);
     AffineMap id = rewriter.getMultiDimIdentityMap(r);
-    Value res = generic(
-        rewriter, loc, {in, mx, sum},
-        emptyTensor(rewriter, loc, sizesOf(rewriter, loc, in), elt),
-        {id, keptMap, keptMap, id}, SmallVector<IteratorType>(r, kPar),
-        [](OpBuilder &b, Location l, ValueRange a) {
-          Value e = math::ExpOp::create(b, l, arith::SubFOp::create(b, l, a[0], a[1]));
-          yieldV(b, l, arith::DivFOp::create(b, l, e, a[2]));
-        });
+    Value res =
+        generic(rewriter, loc, {in, mx, sum},
+                emptyTensor(rewriter, loc, sizesOf(rewriter, loc, in), elt),
+                {id, keptMap, keptMap, id}, SmallVector<IteratorType>(r, kPar),
+                [](OpBuilder &b, Location l, ValueRange a) {
+                  Value e = math::ExpOp::create(
+                      b, l, arith::SubFOp::create(b, l, a[0], a[1]));
+                  yieldV(b, l, arith::DivFOp::create(b, l, e, a[2]));
+                });
     rewriter.replaceOp(op, res);
     return success();
   }
@@ -961,11 +966,14 @@ struct WindowPartitionLowering : public OpRewritePattern<WindowPartitionOp> {
     ArrayRef<int64_t> ws = op.getWindowSize();
     SmallVector<OpFoldResult> s = sizesOf(rewriter, loc, op.getInput());
     // [B, H, W, C] -> [B, nH, wh, nW, ww, C] -> [B, nH, nW, wh, ww, C]
-    SmallVector<OpFoldResult> six = {
-        s[0], divOfr(rewriter, loc, s[1], ws[0]), rewriter.getIndexAttr(ws[0]),
-        divOfr(rewriter, loc, s[2], ws[1]), rewriter.getIndexAttr(ws[1]), s[3]};
-    Value v = expand(rewriter, loc, op.getInput(), {{0}, {1, 2}, {3, 4}, {5}},
-                     six);
+    SmallVector<OpFoldResult> six = {s[0],
+                                     divOfr(rewriter, loc, s[1], ws[0]),
+                                     rewriter.getIndexAttr(ws[0]),
+                                     divOfr(rewriter, loc, s[2], ws[1]),
+                                     rewriter.getIndexAttr(ws[1]),
+                                     s[3]};
+    Value v =
+        expand(rewriter, loc, op.getInput(), {{0}, {1, 2}, {3, 4}, {5}}, six);
     v = transpose(rewriter, loc, v, {0, 1, 3, 2, 4, 5});
     rewriter.replaceOp(op,
                        collapse(rewriter, loc, v, {{0, 1, 2}, {3, 4}, {5}}));
@@ -982,12 +990,14 @@ struct WindowMergeLowering : public OpRewritePattern<WindowMergeOp> {
     SmallVector<OpFoldResult> s = sizesOf(rewriter, loc, op.getInput());
     int64_t nh = op.getHeight() / ws[0], nw = op.getWidth() / ws[1];
     // [B*nH*nW, wh*ww, C] -> [B, nH, nW, wh, ww, C] -> [B, nH, wh, nW, ww, C]
-    SmallVector<OpFoldResult> six = {
-        divOfr(rewriter, loc, s[0], nh * nw), rewriter.getIndexAttr(nh),
-        rewriter.getIndexAttr(nw), rewriter.getIndexAttr(ws[0]),
-        rewriter.getIndexAttr(ws[1]), s[2]};
-    Value v = expand(rewriter, loc, op.getInput(), {{0, 1, 2}, {3, 4}, {5}},
-                     six);
+    SmallVector<OpFoldResult> six = {divOfr(rewriter, loc, s[0], nh * nw),
+                                     rewriter.getIndexAttr(nh),
+                                     rewriter.getIndexAttr(nw),
+                                     rewriter.getIndexAttr(ws[0]),
+                                     rewriter.getIndexAttr(ws[1]),
+                                     s[2]};
+    Value v =
+        expand(rewriter, loc, op.getInput(), {{0, 1, 2}, {3, 4}, {5}}, six);
     v = transpose(rewriter, loc, v, {0, 1, 3, 2, 4, 5});
     rewriter.replaceOp(op,
                        collapse(rewriter, loc, v, {{0}, {1, 2}, {3, 4}, {5}}));
@@ -1025,14 +1035,16 @@ struct NNLowerToLinalgPass
       }
       if (auto pool = dyn_cast<MaxPool2DOp>(op))
         if (pool.getCeilMode() &&
-            !cast<RankedTensorType>(pool.getInput().getType()).hasStaticShape()) {
+            !cast<RankedTensorType>(pool.getInput().getType())
+                 .hasStaticShape()) {
           op->emitError() << "cannot lower nn.max_pool2d yet: ceil_mode with "
                              "dynamic sizes";
           bad = true;
         }
       if (auto pool = dyn_cast<AvgPool2DOp>(op))
         if (pool.getCeilMode() &&
-            !cast<RankedTensorType>(pool.getInput().getType()).hasStaticShape()) {
+            !cast<RankedTensorType>(pool.getInput().getType())
+                 .hasStaticShape()) {
           op->emitError() << "cannot lower nn.avg_pool2d yet: ceil_mode with "
                              "dynamic sizes";
           bad = true;
@@ -1085,8 +1097,8 @@ struct NNLowerToLinalgPass
           Value half = arith::MulFOp::create(b, l, x, cstF(b, l, t, 0.5));
           Value inner;
           if (op.getApproximate() == GeluApproximation::Tanh) {
-            Value x3 = arith::MulFOp::create(
-                b, l, x, arith::MulFOp::create(b, l, x, x));
+            Value x3 = arith::MulFOp::create(b, l, x,
+                                             arith::MulFOp::create(b, l, x, x));
             Value s = arith::AddFOp::create(
                 b, l, x,
                 arith::MulFOp::create(b, l, x3, cstF(b, l, t, 0.044715)));
@@ -1094,24 +1106,23 @@ struct NNLowerToLinalgPass
                 b, l, s, cstF(b, l, t, std::sqrt(2.0 / M_PI)));
             inner = math::TanhOp::create(b, l, k);
           } else {
-            Value k = arith::MulFOp::create(b, l, x,
-                                            cstF(b, l, t, 1.0 / std::sqrt(2.0)));
+            Value k = arith::MulFOp::create(
+                b, l, x, cstF(b, l, t, 1.0 / std::sqrt(2.0)));
             inner = math::ErfOp::create(b, l, k);
           }
           Value one = arith::AddFOp::create(b, l, inner, cstF(b, l, t, 1.0));
           return arith::MulFOp::create(b, l, half, one);
         });
-    patterns.add<BinaryLowering<AddOp, arith::AddFOp>,
-                 BinaryLowering<SubOp, arith::SubFOp>,
-                 BinaryLowering<MulOp, arith::MulFOp>,
-                 BinaryLowering<DivOp, arith::DivFOp>, LinearLowering,
-                 MatmulLowering, Conv2DLowering, PatchEmbedLowering,
-                 PoolLowering<MaxPool2DOp, true>,
-                 PoolLowering<AvgPool2DOp, false>, GlobalAvgPoolLowering,
-                 LayerNormLowering, BatchNormLowering, SoftmaxLowering,
-                 ImageToTokensLowering, TokensToImageLowering,
-                 SplitHeadsLowering, MergeHeadsLowering,
-                 WindowPartitionLowering, WindowMergeLowering>(ctx);
+    patterns.add<
+        BinaryLowering<AddOp, arith::AddFOp>,
+        BinaryLowering<SubOp, arith::SubFOp>,
+        BinaryLowering<MulOp, arith::MulFOp>,
+        BinaryLowering<DivOp, arith::DivFOp>, LinearLowering, MatmulLowering,
+        Conv2DLowering, PatchEmbedLowering, PoolLowering<MaxPool2DOp, true>,
+        PoolLowering<AvgPool2DOp, false>, GlobalAvgPoolLowering,
+        LayerNormLowering, BatchNormLowering, SoftmaxLowering,
+        ImageToTokensLowering, TokensToImageLowering, SplitHeadsLowering,
+        MergeHeadsLowering, WindowPartitionLowering, WindowMergeLowering>(ctx);
     acc::detail::populateAttentionLowering(patterns, queryBlock, keyBlock);
 
     ConversionTarget target(*ctx);

@@ -1,0 +1,136 @@
+// RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -split-input-file | FileCheck %s
+
+// Flash attention: tiled over query blocks and key/value blocks with an
+// online softmax. No Nq x Nk tensor exists anywhere: tiles are at most
+// 64 x 64 (the default blocks).
+// CHECK-LABEL: func.func @attention_full
+// CHECK-NOT: 4096x4096
+// CHECK: scf.for %[[H:.+]] = %c0 to %c8 step %c1
+// CHECK:   scf.for %[[I0:.+]] = %c0 to %c4096 step %c64
+// CHECK:     %[[Q:.+]] = tensor.extract_slice %arg0[0, %[[H]], %[[I0]], 0] [1, 1, %{{.+}}, 64]
+// Running max (-inf), running sum (0) and accumulator (0):
+// CHECK:     linalg.fill ins(%cst{{.*}} : f32) outs(%{{.+}} : tensor<?xf32>)
+// CHECK:     scf.for %[[J0:.+]] = %c0 to %c4096 step %c64 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<?xf32>, tensor<?xf32>, tensor<?x64xf32>)
+// CHECK:       tensor.extract_slice %arg1[0, %[[H]], %[[J0]], 0]
+// CHECK:       tensor.extract_slice %arg2[0, %[[H]], %[[J0]], 0]
+// Without a mask there is no select and no scf.if:
+// CHECK-NOT:   scf.if
+// CHECK:       math.exp
+// CHECK:       scf.yield %{{.+}}, %{{.+}}, %{{.+}} : tensor<?xf32>, tensor<?xf32>, tensor<?x64xf32>
+// CHECK:     tensor.insert_slice %{{.+}} into %{{.+}}[0, %[[H]], %[[I0]], 0]
+// CHECK-NOT: 4096x4096
+func.func @attention_full(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf32>, %v: tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32> {
+  %0 = nn.attention %q, %k, %v : (tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32>
+  return %0 : tensor<1x8x4096x64xf32>
+}
+
+// -----
+
+// Causal: the key loop of a query block ends at its last query position
+// (min(i0 + bq, Nk)), so blocks above the diagonal are never visited; only
+// blocks that cross the diagonal take the masked path of the scf.if.
+// CHECK-LABEL: func.func @attention_causal
+// CHECK-NOT: 4096x4096
+// CHECK: scf.for %[[I0:.+]] = %c0 to %c4096 step %c64
+// CHECK:   %[[BQ:.+]] = arith.minsi %{{.+}}, %c64
+// CHECK:   %[[END:.+]] = arith.minsi %{{.+}}, %c4096
+// CHECK:   scf.for %{{.+}} = %c0 to %[[END]] step %c64
+// CHECK:     %[[EDGE:.+]] = arith.cmpi sgt
+// CHECK:     scf.if %[[EDGE]] -> (tensor<?x?xf32>)
+// CHECK:       linalg.index 0
+// CHECK:       arith.cmpi sle
+// CHECK:       arith.select
+// CHECK:     } else {
+// CHECK-NOT:   arith.select
+// CHECK:     }
+func.func @attention_causal(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf32>, %v: tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32> {
+  %0 = nn.attention %q, %k, %v mask(causal) : (tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32>
+  return %0 : tensor<1x8x4096x64xf32>
+}
+
+// -----
+
+// Sliding window: the key loop starts window - 1 keys before the block's
+// first query (max(i0 - 255, 0)): the work per query block is bounded by
+// the window, linear in N overall.
+// CHECK-LABEL: func.func @attention_window
+// CHECK: scf.for %[[I0:.+]] = %c0 to %c4096 step %c64
+// CHECK:   %[[S:.+]] = arith.subi %[[I0]], %c255
+// CHECK:   %[[S1:.+]] = arith.maxsi %[[S]], %c0
+// CHECK:   %[[START:.+]] = arith.minsi %[[S1]], %{{.+}}
+// CHECK:   scf.for %{{.+}} = %[[START]] to %{{.+}} step %c64
+func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf32>, %v: tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32> {
+  %0 = nn.attention %q, %k, %v mask(sliding_window) {window = 256} : (tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32>
+  return %0 : tensor<1x8x4096x64xf32>
+}
+
+// -----
+
+// Grouped-query heads read key/value head h / (Hq / Hkv); dynamic sizes.
+// CHECK-LABEL: func.func @attention_gqa_dynamic
+// CHECK: %[[NQ:.+]] = tensor.dim %arg0, %c2
+// CHECK: scf.for %[[H:.+]] = %c0 to %c8 step %c1
+// CHECK:   %[[HK:.+]] = arith.divui %[[H]], %c4
+// CHECK:   scf.for
+// CHECK:     scf.for
+// CHECK:       tensor.extract_slice %arg1[%{{.+}}, %[[HK]], %{{.+}}, 0]
+func.func @attention_gqa_dynamic(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>, %v: tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32> {
+  %0 = nn.attention %q, %k, %v : (tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32>
+  return %0 : tensor<?x8x?x64xf32>
+}
+
+// -----
+
+// conv2d: padding, then one generic over (n, f, oh, ow, c, kh, kw) with the
+// bias broadcast into the init.
+// CHECK-DAG: #[[IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 * 2 + d5, d3 * 2 + d6)>
+// CHECK-DAG: #[[FILTER:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+// CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @conv
+// CHECK: %[[BIAS:.+]] = linalg.generic {{.*}} ins(%arg2 : tensor<16xf32>)
+// CHECK: %[[PAD:.+]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[FILTER]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[PAD]], %arg1 : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%[[BIAS]] : tensor<1x16x4x4xf32>)
+// CHECK:   arith.mulf
+// CHECK:   arith.addf
+func.func @conv(%x: tensor<1x8x8x8xf32>, %w: tensor<16x8x3x3xf32>, %b: tensor<16xf32>) -> tensor<1x16x4x4xf32> {
+  %0 = nn.conv2d %x, %w bias(%b) layout(nchw) {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x8xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>) -> tensor<1x16x4x4xf32>
+  return %0 : tensor<1x16x4x4xf32>
+}
+
+// -----
+
+// Grouped NHWC conv: output channel f reads input channel (f floordiv 4) * 2 + c.
+// CHECK: #[[IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d2 + d5, d3 + d6, (d1 floordiv 4) * 2 + d4)>
+// CHECK-LABEL: func.func @conv_grouped_nhwc
+// CHECK: linalg.generic {indexing_maps = [#[[IN]]
+func.func @conv_grouped_nhwc(%x: tensor<1x5x5x6xf32>, %w: tensor<3x3x2x12xf32>) -> tensor<1x3x3x12xf32> {
+  %0 = nn.conv2d %x, %w layout(nhwc) {groups = 3} : (tensor<1x5x5x6xf32>, tensor<3x3x2x12xf32>) -> tensor<1x3x3x12xf32>
+  return %0 : tensor<1x3x3x12xf32>
+}
+
+// -----
+
+// Reshapes: expand/collapse and transposes, no copies of their own.
+// CHECK-LABEL: func.func @heads
+// CHECK: %[[E:.+]] = tensor.expand_shape %arg0 {{\[}}[0], [1], [2, 3]] output_shape [2, 7, 3, 4]
+// CHECK: linalg.transpose ins(%[[E]] : tensor<2x7x3x4xf32>) outs(%{{.+}} : tensor<2x3x7x4xf32>) permutation = [0, 2, 1, 3]
+func.func @heads(%x: tensor<2x7x12xf32>) -> tensor<2x3x7x4xf32> {
+  %0 = nn.split_heads %x {num_heads = 3} : tensor<2x7x12xf32> -> tensor<2x3x7x4xf32>
+  return %0 : tensor<2x3x7x4xf32>
+}
+
+// -----
+
+// Elementwise ops become one parallel generic each; broadcasting operands
+// get projected maps.
+// CHECK-DAG: #[[B:.+]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-LABEL: func.func @bias_gelu
+// CHECK: linalg.generic {indexing_maps = [#{{.+}}, #[[B]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK:   arith.addf
+// CHECK: linalg.generic
+// CHECK:   math.erf
+func.func @bias_gelu(%x: tensor<2x5x8xf32>, %b: tensor<8xf32>) -> tensor<2x5x8xf32> {
+  %0 = nn.add %x, %b : (tensor<2x5x8xf32>, tensor<8xf32>) -> tensor<2x5x8xf32>
+  %1 = nn.gelu %0 : tensor<2x5x8xf32>
+  return %1 : tensor<2x5x8xf32>
+}
