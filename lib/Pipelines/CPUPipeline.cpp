@@ -31,6 +31,13 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
+  if (options.vectorize) {
+    acc::NNCPUTileAndVectorizeOptions tile;
+    tile.vectorWidth = options.vectorWidth;
+    pm.addNestedPass<func::FuncOp>(acc::createNNCPUTileAndVectorize(tile));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
 
   // Bufferization: function arguments and results become identity-layout
   // memrefs; results are written into caller-provided buffers.
@@ -57,13 +64,20 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   if (!options.lowerToLLVM)
     return;
 
+  if (options.vectorize) {
+    pm.addNestedPass<func::FuncOp>(acc::createNNHoistVectorTransfers());
+    pm.addPass(createCanonicalizerPass());
+  }
+
   // Loops and the LLVM dialect; no call into MLIR's runtime libraries.
   pm.addPass(acc::createNNCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -72,6 +86,7 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   funcToLLVM.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }

@@ -11,6 +11,37 @@
 
 include "mlir/Pass/PassBase.td"
 
+def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
+                                 "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops for registers, fuse producers, vectorize";
+  let description = [{
+    The CPU pipeline's tile-and-fuse step, on tensors, after
+    `nn-lower-to-linalg`. Each root (a linalg op whose result no other linalg
+    op reads: the end of a producer chain such as conv -> bias -> relu) is
+    tiled with `TilingInterface` into a register block: `vector-width`
+    elements along its innermost parallel dimension, `rows` along the next
+    one of a contraction, 1 elsewhere, and reduction dimensions stepped one
+    at a time (an outer-product update). Its producers are fused into the
+    tile: fills, elementwise and broadcast ops, and the contraction that
+    feeds the root directly. The tiled ops with static shapes are then
+    vectorized (`vector.contract`, `vector.transfer_*`); ops that the
+    vectorizer does not handle stay scalar loops, still correct.
+
+    Ops inside loops (the attention tiles, which have dynamic sizes) are left
+    to the later passes.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes of the target's vectors (16 for AVX-512, 8 for AVX2)">,
+    Option<"rows", "rows", "int64_t", /*default=*/"8",
+           "Rows of the register block of a contraction">
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def NNCopyToLinalg : Pass<"nn-copy-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy so that copies become loops";
   let description = [{
@@ -20,6 +51,18 @@ def NNCopyToLinalg : Pass<"nn-copy-to-linalg"> {
     `linalg.copy`, which becomes plain loops (and vector code) instead.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def NNHoistVectorTransfers : Pass<"nn-hoist-vector-transfers",
+                                  "::mlir::func::FuncOp"> {
+  let summary = "Keep loop-carried vector tiles in registers";
+  let description = [{
+    After bufferization, hoists the `vector.transfer_read` /
+    `vector.transfer_write` pairs of an accumulator out of the reduction loops
+    that update it (`linalg::hoistRedundantVectorTransfers`), so that a
+    register block is loaded once, updated by every reduction step, and
+    stored once.
+  }];
 }
 
 def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {

@@ -24,6 +24,15 @@ struct CPUPipelineOptions
   Option<int64_t> keyBlock{*this, "key-block",
                            llvm::cl::desc("Keys per attention tile"),
                            llvm::cl::init(64)};
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Tile for registers and vectorize (nn-cpu-tile-and-"
+                     "vectorize); off gives plain loops"),
+      llvm::cl::init(true)};
+  Option<int64_t> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes per vector: 16 (AVX-512) or 8 (AVX2)"),
+      llvm::cl::init(16)};
   Option<bool> lowerToLLVM{
       *this, "lower-to-llvm",
       llvm::cl::desc("Go all the way to the LLVM dialect (otherwise stop "

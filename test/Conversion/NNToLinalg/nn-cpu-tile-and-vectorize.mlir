@@ -1,0 +1,36 @@
+// RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize -canonicalize | FileCheck %s
+// RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize="vector-width=8 rows=4" -canonicalize | FileCheck %s --check-prefix=AVX2
+
+// linear + bias + gelu: the gelu is the root; the contraction and the bias
+// broadcast are fused into its 8 x 16 register block. The bias initialises
+// the block once, then the reduction steps one k at a time with an
+// outer-product vector.contract, then gelu runs on the block in registers.
+// CHECK-LABEL: func.func @linear_bias_gelu
+// CHECK: scf.for %{{.+}} = %c0 to %c64 step %c8
+// CHECK:   scf.for %{{.+}} = %c0 to %c256 step %c16
+// CHECK:     %[[BIAS:.+]] = vector.transfer_read %{{.+}} : tensor<16xf32>, vector<8x16xf32>
+// CHECK:     %[[INIT:.+]] = vector.transfer_write %[[BIAS]]
+// CHECK:     %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c128 step %c1 iter_args(%{{.+}} = %[[INIT]]) -> (tensor<8x16xf32>)
+// CHECK:       vector.contract {{.*}} : vector<8x16x1xf32>, vector<8x16x1xf32> into vector<8x16xf32>
+// CHECK:     vector.transfer_read %[[ACC]]
+// CHECK:     math.tanh {{.*}} : vector<8x16xf32>
+// AVX2-LABEL: func.func @linear_bias_gelu
+// AVX2: scf.for %{{.+}} = %c0 to %c64 step %c4
+// AVX2:   scf.for %{{.+}} = %c0 to %c256 step %c8
+// AVX2:       vector.contract {{.*}} into vector<4x8xf32>
+func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b: tensor<256xf32>) -> tensor<64x256xf32> {
+  %0 = nn.linear %x, %w bias(%b) : (tensor<64x128xf32>, tensor<256x128xf32>, tensor<256xf32>) -> tensor<64x256xf32>
+  %1 = nn.gelu %0 approximate(tanh) : tensor<64x256xf32>
+  return %1 : tensor<64x256xf32>
+}
+
+// Elementwise chains are one vectorized loop nest over 16-wide rows.
+// CHECK-LABEL: func.func @elementwise
+// CHECK: scf.for
+// CHECK:   arith.addf {{.*}} : vector<1x16xf32>
+// CHECK:   arith.maximumf {{.*}} : vector<1x16xf32>
+func.func @elementwise(%x: tensor<3x64xf32>, %y: tensor<64xf32>) -> tensor<3x64xf32> {
+  %0 = nn.add %x, %y : (tensor<3x64xf32>, tensor<64xf32>) -> tensor<3x64xf32>
+  %1 = nn.relu %0 : tensor<3x64xf32>
+  return %1 : tensor<3x64xf32>
+}
