@@ -22,6 +22,8 @@ using namespace mlir;
 void acc::buildCPUPipeline(OpPassManager &pm,
                            const CPUPipelineOptions &options) {
   // nn level.
+  if (options.lowerToLLVM)
+    pm.addPass(acc::createNNCheckStaticABI());
   pm.addPass(acc::nn::createNNInlineBlocks());
   acc::NNLowerToLinalgOptions lower;
   lower.queryBlock = options.queryBlock;

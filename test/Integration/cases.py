@@ -451,3 +451,77 @@ GROUPS = {
     "attention": attention_cases,
     "blocks": block_cases,
 }
+
+
+# ---------------------------------------------------------------------------
+# Dynamic dims inside a function: the entry has static shapes (the CPU ABI
+# takes static shapes so far), tensor.cast erases the sizes, and every op in
+# between is lowered with dynamic dims (sizes read at run time).
+
+def dyn(shape, dynamic):
+    return "tensor<%sxf32>" % "x".join("?" if i in dynamic else str(d)
+                                       for i, d in enumerate(shape))
+
+
+def dynamic_cases():
+    cs = []
+    # Attention over a dynamic sequence length (and batch), causal and window.
+    for kind, extra in (("none", ""), ("causal", " mask(causal)"),
+                        ("sliding_window", " mask(sliding_window) {window = 9}")):
+        s = (2, 2, 75, 8)
+        body = ("%%q = tensor.cast %%a0 : %s to %s\n" % (ttype(s), dyn(s, {0, 2})) +
+                "%%k = tensor.cast %%a1 : %s to %s\n" % (ttype(s), dyn(s, {0, 2})) +
+                "%%v = tensor.cast %%a2 : %s to %s\n" % (ttype(s), dyn(s, {0, 2})) +
+                "%%o = nn.attention %%q, %%k, %%v%s : (%s, %s, %s) -> %s\n" % (
+                    extra, dyn(s, {0, 2}), dyn(s, {0, 2}), dyn(s, {0, 2}), dyn(s, {0, 2})) +
+                "%%r0 = tensor.cast %%o : %s to %s" % (dyn(s, {0, 2}), ttype(s)))
+        cs.append(Case("dyn_attention_%s" % kind, [s, s, s], [s], body,
+                       (lambda kd: lambda q, k, v: attention_ref(q, k, v, kd, 9))(kind),
+                       tol=2e-5))
+    # conv + relu with dynamic batch and spatial sizes, strided and padded.
+    xs, ws, os_ = (2, 3, 13, 11), (6, 3, 3, 3), (2, 6, 7, 6)
+    body = ("%%x = tensor.cast %%a0 : %s to %s\n" % (ttype(xs), dyn(xs, {0, 2, 3})) +
+            "%%c = nn.conv2d %%x, %%a1 layout(nchw) {strides = array<i64: 2, 2>, "
+            "padding = array<i64: 1, 1, 1, 1>} : (%s, %s) -> %s\n" % (
+                dyn(xs, {0, 2, 3}), ttype(ws), dyn(os_, {0, 2, 3})) +
+            "%%y = nn.relu %%c : %s\n" % dyn(os_, {0, 2, 3}) +
+            "%%r0 = tensor.cast %%y : %s to %s" % (dyn(os_, {0, 2, 3}), ttype(os_)))
+    cs.append(Case("dyn_conv_relu", [xs, ws], [os_], body,
+                   lambda x, w: F.relu(F.conv2d(x, w, stride=2, padding=1))))
+    # max pool with dynamic sizes.
+    ps = (1, 3, 9, 9)
+    body = ("%%x = tensor.cast %%a0 : %s to %s\n" % (ttype(ps), dyn(ps, {2, 3})) +
+            "%%p = nn.max_pool2d %%x layout(nchw) {kernel_size = array<i64: 3, 3>, "
+            "strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : %s -> %s\n" % (
+                dyn(ps, {2, 3}), dyn((1, 3, 5, 5), {2, 3})) +
+            "%%r0 = tensor.cast %%p : %s to %s" % (dyn((1, 3, 5, 5), {2, 3}), ttype((1, 3, 5, 5))))
+    cs.append(Case("dyn_maxpool", [ps], [(1, 3, 5, 5)], body,
+                   lambda x: F.max_pool2d(x, 3, 2, padding=1)))
+    # A token pipeline with a dynamic length: layer_norm, linear, gelu,
+    # residual add, softmax.
+    ts, wts = (1, 37, 16), (16, 16)
+    d = dyn(ts, {1})
+    body = ("%%t = tensor.cast %%a0 : %s to %s\n" % (ttype(ts), d) +
+            "%%n = nn.layer_norm %%t weight(%%a2) bias(%%a3) : (%s, tensor<16xf32>, tensor<16xf32>) -> %s\n" % (d, d) +
+            "%%l = nn.linear %%n, %%a1 : (%s, %s) -> %s\n" % (d, ttype(wts), d) +
+            "%%g = nn.gelu %%l : %s\n" % d +
+            "%%s = nn.add %%t, %%g : (%s, %s) -> %s\n" % (d, d, d) +
+            "%%m = nn.softmax %%s : %s\n" % d +
+            "%%r0 = tensor.cast %%m : %s to %s" % (d, ttype(ts)))
+    cs.append(Case("dyn_token_pipeline", [ts, wts, (16,), (16,)], [ts], body,
+                   lambda t, w, g, b: torch.softmax(
+                       t + F.gelu(F.linear(F.layer_norm(t, (16,), g, b), w)), -1)))
+    # image_to_tokens / split_heads with dynamic sizes.
+    im = (2, 4, 3, 5)
+    body = ("%%x = tensor.cast %%a0 : %s to %s\n" % (ttype(im), dyn(im, {0, 2, 3})) +
+            "%%t = nn.image_to_tokens %%x layout(nchw) : %s -> %s\n" % (
+                dyn(im, {0, 2, 3}), dyn((2, 15, 4), {0, 1})) +
+            "%%h = nn.split_heads %%t {num_heads = 2} : %s -> %s\n" % (
+                dyn((2, 15, 4), {0, 1}), dyn((2, 2, 15, 2), {0, 2})) +
+            "%%r0 = tensor.cast %%h : %s to %s" % (dyn((2, 2, 15, 2), {0, 2}), ttype((2, 2, 15, 2))))
+    cs.append(Case("dyn_tokens_heads", [im], [(2, 2, 15, 2)], body,
+                   lambda x: x.flatten(2).transpose(1, 2).reshape(2, 15, 2, 2).transpose(1, 2)))
+    return cs
+
+
+GROUPS["dynamic"] = dynamic_cases

@@ -55,8 +55,8 @@ def run(cases, acc_compile, workdir, group):
     lib = os.path.join(workdir, "lib" + group + ".so")
     with open(src, "w") as f:
         f.write("\n\n".join(c.mlir() for c in cases) + "\n")
-    subprocess.run([acc_compile, src, "-o", obj], check=True)
-    subprocess.run(["cc", "-shared", obj, "-o", lib, "-lm"], check=True)
+    subprocess.run([acc_compile, src, "-o", obj], check=True, timeout=600)
+    subprocess.run(["cc", "-shared", obj, "-o", lib, "-lm"], check=True, timeout=600)
     dll = ctypes.CDLL(lib)
     failures = 0
     for case in cases:

@@ -53,6 +53,18 @@ def NNCopyToLinalg : Pass<"nn-copy-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def NNCheckStaticABI : Pass<"nn-check-static-abi", "::mlir::ModuleOp"> {
+  let summary = "Require static shapes at the boundary of public functions";
+  let description = [{
+    The CPU pipeline compiles public functions to the bare-pointer ABI
+    `void NAME(const float *in0, ..., float *out0, ...)`, which carries no
+    dimensions. Until the dims-taking entry exists, a public function whose
+    arguments or results have dynamic dimensions gets a located error naming
+    the argument, instead of an obscure failure in the LLVM conversion.
+    Dynamic dimensions inside a function are fine.
+  }];
+}
+
 def NNHoistVectorTransfers : Pass<"nn-hoist-vector-transfers",
                                   "::mlir::func::FuncOp"> {
   let summary = "Keep loop-carried vector tiles in registers";

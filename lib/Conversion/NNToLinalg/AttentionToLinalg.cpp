@@ -46,6 +46,16 @@ void yieldV(OpBuilder &b, Location loc, Value v) {
   linalg::YieldOp::create(b, loc, ValueRange{v});
 }
 
+/// Replaces `op` by `v`, casting when lowering found more static sizes than
+/// the op's result type states (e.g. through a tensor.cast of a static
+/// value).
+void replaceCast(RewriterBase &rewriter, Operation *op, Value v) {
+  Type want = op->getResult(0).getType();
+  if (v.getType() != want)
+    v = tensor::CastOp::create(rewriter, op->getLoc(), want, v);
+  rewriter.replaceOp(op, v);
+}
+
 Value cIdx(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
@@ -387,7 +397,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     scf::YieldOp::create(b, loc, hLoop.getResult(0));
     b.setInsertionPointAfter(bLoop);
     (void)vt;
-    rewriter.replaceOp(op, bLoop.getResult(0));
+    replaceCast(rewriter, op, bLoop.getResult(0));
     return success();
   }
 };

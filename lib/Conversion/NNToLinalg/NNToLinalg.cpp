@@ -42,6 +42,16 @@ void yieldV(OpBuilder &b, Location loc, Value v) {
   linalg::YieldOp::create(b, loc, ValueRange{v});
 }
 
+/// Replaces `op` by `v`, casting when lowering found more static sizes than
+/// the op's result type states (e.g. through a tensor.cast of a static
+/// value).
+void replaceCast(RewriterBase &rewriter, Operation *op, Value v) {
+  Type want = op->getResult(0).getType();
+  if (v.getType() != want)
+    v = tensor::CastOp::create(rewriter, op->getLoc(), want, v);
+  rewriter.replaceOp(op, v);
+}
+
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
@@ -222,7 +232,7 @@ template <typename OpTy> struct UnaryLowering : public OpRewritePattern<OpTy> {
                       [&](OpBuilder &b, Location l, ValueRange args) {
                         yieldV(b, l, fn(b, l, op, args[0]));
                       });
-    rewriter.replaceOp(op, r);
+    replaceCast(rewriter, op, r);
     return success();
   }
 };
@@ -277,7 +287,7 @@ struct BinaryLowering : public OpRewritePattern<OpTy> {
                         Value v = ArithOp::create(b, l, a[0], a[1]);
                         yieldV(b, l, v);
                       });
-    rewriter.replaceOp(op, r);
+    replaceCast(rewriter, op, r);
     return success();
   }
 };
@@ -335,7 +345,7 @@ struct LinearLowering : public OpRewritePattern<LinearOp> {
                           Value m = arith::MulFOp::create(b, l, a[0], a[1]);
                           yieldV(b, l, arith::AddFOp::create(b, l, a[2], m));
                         });
-    rewriter.replaceOp(op, res);
+    replaceCast(rewriter, op, res);
     return success();
   }
 };
@@ -403,7 +413,7 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
                           Value m = arith::MulFOp::create(b, l, a[0], a[1]);
                           yieldV(b, l, arith::AddFOp::create(b, l, a[2], m));
                         });
-    rewriter.replaceOp(op, res);
+    replaceCast(rewriter, op, res);
     return success();
   }
 };
@@ -475,7 +485,7 @@ struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
                           Value m = arith::MulFOp::create(b, l, a[0], a[1]);
                           yieldV(b, l, arith::AddFOp::create(b, l, a[2], m));
                         });
-    rewriter.replaceOp(op, res);
+    replaceCast(rewriter, op, res);
     return success();
   }
 };
@@ -584,7 +594,7 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
                   yieldV(b, l, v);
                 });
     if constexpr (isMax) {
-      rewriter.replaceOp(op, red);
+      replaceCast(rewriter, op, red);
       return success();
     } else {
       // Divide by the window size: the full window, or (ONNX default) only
@@ -623,7 +633,7 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
             Value cntF = arith::SIToFPOp::create(b, l, a[0].getType(), cntI);
             yieldV(b, l, arith::DivFOp::create(b, l, a[0], cntF));
           });
-      rewriter.replaceOp(op, res);
+      replaceCast(rewriter, op, res);
       return success();
     }
   }
@@ -675,7 +685,7 @@ struct GlobalAvgPoolLowering : public OpRewritePattern<GlobalAvgPool2DOp> {
     SmallVector<ReassociationIndices> re =
         nchw ? SmallVector<ReassociationIndices>{{0}, {1, 2, 3}}
              : SmallVector<ReassociationIndices>{{0, 1, 2}, {3}};
-    rewriter.replaceOp(op, expand(rewriter, loc, mean, re, outSizes));
+    replaceCast(rewriter, op, expand(rewriter, loc, mean, re, outSizes));
     return success();
   }
 };
@@ -811,7 +821,7 @@ struct LayerNormLowering : public OpRewritePattern<LayerNormOp> {
                     v = arith::AddFOp::create(b, l, v, a[next++]);
                   yieldV(b, l, v);
                 });
-    rewriter.replaceOp(op, res);
+    replaceCast(rewriter, op, res);
     return success();
   }
 };
@@ -842,7 +852,7 @@ struct BatchNormLowering : public OpRewritePattern<BatchNormOp> {
               b, l, arith::SubFOp::create(b, l, a[0], a[3]), sc);
           yieldV(b, l, arith::AddFOp::create(b, l, v, a[2]));
         });
-    rewriter.replaceOp(op, res);
+    replaceCast(rewriter, op, res);
     return success();
   }
 };
@@ -893,7 +903,7 @@ struct SoftmaxLowering : public OpRewritePattern<SoftmaxOp> {
                       b, l, arith::SubFOp::create(b, l, a[0], a[1]));
                   yieldV(b, l, arith::DivFOp::create(b, l, e, a[2]));
                 });
-    rewriter.replaceOp(op, res);
+    replaceCast(rewriter, op, res);
     return success();
   }
 };
@@ -910,7 +920,7 @@ struct ImageToTokensLowering : public OpRewritePattern<ImageToTokensOp> {
     Value v = op.getInput();
     if (op.getLayout() == Layout::NCHW)
       v = transpose(rewriter, loc, v, {0, 2, 3, 1});
-    rewriter.replaceOp(op, collapse(rewriter, loc, v, {{0}, {1, 2}, {3}}));
+    replaceCast(rewriter, op, collapse(rewriter, loc, v, {{0}, {1, 2}, {3}}));
     return success();
   }
 };
@@ -927,7 +937,7 @@ struct TokensToImageLowering : public OpRewritePattern<TokensToImageOp> {
     Value v = expand(rewriter, loc, op.getInput(), {{0}, {1, 2}, {3}}, nhwc);
     if (op.getLayout() == Layout::NCHW)
       v = transpose(rewriter, loc, v, {0, 3, 1, 2});
-    rewriter.replaceOp(op, v);
+    replaceCast(rewriter, op, v);
     return success();
   }
 };
@@ -942,7 +952,7 @@ struct SplitHeadsLowering : public OpRewritePattern<SplitHeadsOp> {
     SmallVector<OpFoldResult> bnhd = {s[0], s[1], rewriter.getIndexAttr(h),
                                       divOfr(rewriter, loc, s[2], h)};
     Value v = expand(rewriter, loc, op.getInput(), {{0}, {1}, {2, 3}}, bnhd);
-    rewriter.replaceOp(op, transpose(rewriter, loc, v, {0, 2, 1, 3}));
+    replaceCast(rewriter, op, transpose(rewriter, loc, v, {0, 2, 1, 3}));
     return success();
   }
 };
@@ -953,7 +963,7 @@ struct MergeHeadsLowering : public OpRewritePattern<MergeHeadsOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value v = transpose(rewriter, loc, op.getInput(), {0, 2, 1, 3});
-    rewriter.replaceOp(op, collapse(rewriter, loc, v, {{0}, {1}, {2, 3}}));
+    replaceCast(rewriter, op, collapse(rewriter, loc, v, {{0}, {1}, {2, 3}}));
     return success();
   }
 };
@@ -975,8 +985,8 @@ struct WindowPartitionLowering : public OpRewritePattern<WindowPartitionOp> {
     Value v =
         expand(rewriter, loc, op.getInput(), {{0}, {1, 2}, {3, 4}, {5}}, six);
     v = transpose(rewriter, loc, v, {0, 1, 3, 2, 4, 5});
-    rewriter.replaceOp(op,
-                       collapse(rewriter, loc, v, {{0, 1, 2}, {3, 4}, {5}}));
+    replaceCast(rewriter, op,
+                collapse(rewriter, loc, v, {{0, 1, 2}, {3, 4}, {5}}));
     return success();
   }
 };
@@ -999,8 +1009,8 @@ struct WindowMergeLowering : public OpRewritePattern<WindowMergeOp> {
     Value v =
         expand(rewriter, loc, op.getInput(), {{0, 1, 2}, {3, 4}, {5}}, six);
     v = transpose(rewriter, loc, v, {0, 1, 3, 2, 4, 5});
-    rewriter.replaceOp(op,
-                       collapse(rewriter, loc, v, {{0}, {1, 2}, {3, 4}, {5}}));
+    replaceCast(rewriter, op,
+                collapse(rewriter, loc, v, {{0}, {1, 2}, {3, 4}, {5}}));
     return success();
   }
 };
