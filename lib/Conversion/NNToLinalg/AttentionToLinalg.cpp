@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LoweringUtils.h"
 #include "acc/Dialect/NN/IR/NNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -37,44 +38,15 @@
 using namespace mlir;
 using namespace acc::nn;
 using utils::IteratorType;
+using namespace acc::detail;
 
 namespace {
-constexpr IteratorType kPar = IteratorType::parallel;
-constexpr IteratorType kRed = IteratorType::reduction;
 
-void yieldV(OpBuilder &b, Location loc, Value v) {
-  linalg::YieldOp::create(b, loc, ValueRange{v});
-}
-
-/// Replaces `op` by `v`, casting when lowering found more static sizes than
-/// the op's result type states (e.g. through a tensor.cast of a static
-/// value).
-void replaceCast(RewriterBase &rewriter, Operation *op, Value v) {
-  Type want = op->getResult(0).getType();
-  if (v.getType() != want)
-    v = tensor::CastOp::create(rewriter, op->getLoc(), want, v);
-  rewriter.replaceOp(op, v);
-}
-
-Value cIdx(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-Value cF(OpBuilder &b, Location loc, Type t, double v) {
-  return arith::ConstantOp::create(b, loc, t, b.getFloatAttr(t, v));
-}
 Value dimOf(OpBuilder &b, Location loc, Value t, int64_t i) {
   auto type = cast<RankedTensorType>(t.getType());
   if (!type.isDynamicDim(i))
-    return cIdx(b, loc, type.getDimSize(i));
+    return cstIdx(b, loc, type.getDimSize(i));
   return tensor::DimOp::create(b, loc, t, i);
-}
-
-Value genericOp(OpBuilder &b, Location loc, ValueRange ins, Value init,
-                ArrayRef<AffineMap> maps, ArrayRef<IteratorType> its,
-                function_ref<void(OpBuilder &, Location, ValueRange)> body) {
-  return linalg::GenericOp::create(b, loc, TypeRange{init.getType()}, ins,
-                                   ValueRange{init}, maps, its, body)
-      .getResult(0);
 }
 
 /// A rank-reduced 2-D slice [rows, cols] of a 4-D tensor at (b, h, r0, 0).
@@ -108,7 +80,7 @@ Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type elt,
   for (OpFoldResult s : sizes)
     folded.push_back(isa<Value>(s) ? getAsOpFoldResult(cast<Value>(s)) : s);
   Value e = tensor::EmptyOp::create(b, loc, folded, elt);
-  return linalg::FillOp::create(b, loc, cF(b, loc, elt, v), e).getResult(0);
+  return linalg::FillOp::create(b, loc, cstF(b, loc, elt, v), e).getResult(0);
 }
 
 struct AttentionLowering : public OpRewritePattern<AttentionOp> {
@@ -134,8 +106,9 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
           Dv = dimOf(b, loc, v, 3);
     Value group = arith::DivUIOp::create(b, loc, Hq, Hkv);
     Value offset = arith::SubIOp::create(b, loc, Nk, Nq); // p(i) = i + off
-    Value c0 = cIdx(b, loc, 0), c1 = cIdx(b, loc, 1);
-    Value bqStep = cIdx(b, loc, queryBlock), bkStep = cIdx(b, loc, keyBlock);
+    Value c0 = cstIdx(b, loc, 0), c1 = cstIdx(b, loc, 1);
+    Value bqStep = cstIdx(b, loc, queryBlock),
+          bkStep = cstIdx(b, loc, keyBlock);
     MaskKind kind = op.getMask();
     int64_t window = op.getWindow().value_or(0);
     double scale = op.getScaleOrDefault();
@@ -185,7 +158,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     }
     if (kind == MaskKind::SlidingWindow) {
       Value start =
-          arith::SubIOp::create(b, loc, firstPos, cIdx(b, loc, window - 1));
+          arith::SubIOp::create(b, loc, firstPos, cstIdx(b, loc, window - 1));
       start = arith::MaxSIOp::create(b, loc, start, c0);
       kStart = arith::MinSIOp::create(b, loc, start, kEnd);
     }
@@ -207,13 +180,13 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
 
       // s = Q Kᵀ over (i, j, d).
       Value sInit = filled(b, loc, {bq, bk}, elt, 0.0);
-      Value s = genericOp(
-          b, loc, {qTile, kTile}, sInit,
-          {map(3, {i, d}), map(3, {j, d}), map(3, {i, j})}, {kPar, kPar, kRed},
-          [](OpBuilder &bb, Location l, ValueRange a) {
-            Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
-            yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
-          });
+      Value s = generic(b, loc, {qTile, kTile}, sInit,
+                        {map(3, {i, d}), map(3, {j, d}), map(3, {i, j})},
+                        {kPar, kPar, kRed},
+                        [](OpBuilder &bb, Location l, ValueRange a) {
+                          Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
+                          yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
+                        });
 
       // Scale, additive mask, and (on edge blocks) the structural mask.
       SmallVector<Value> ins = {s};
@@ -252,11 +225,11 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       maps.push_back(map(2, {i, j}));
       bool hasMask = mask != nullptr;
       auto scaled = [&](bool structural) {
-        return genericOp(
+        return generic(
             b, loc, ins, emptyT(b, loc, {bq, bk}, elt), maps, {kPar, kPar},
             [&](OpBuilder &bb, Location l, ValueRange a) {
               Value x =
-                  arith::MulFOp::create(bb, l, a[0], cF(bb, l, elt, scale));
+                  arith::MulFOp::create(bb, l, a[0], cstF(bb, l, elt, scale));
               if (hasMask)
                 x = arith::AddFOp::create(bb, l, x, a[1]);
               if (structural) {
@@ -268,13 +241,13 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                     bb, l, arith::CmpIPredicate::sle, key, pos);
                 if (kind == MaskKind::SlidingWindow) {
                   Value lo =
-                      arith::SubIOp::create(bb, l, pos, cIdx(bb, l, window));
+                      arith::SubIOp::create(bb, l, pos, cstIdx(bb, l, window));
                   Value inWin = arith::CmpIOp::create(
                       bb, l, arith::CmpIPredicate::sgt, key, lo);
                   vis = arith::AndIOp::create(bb, l, vis, inWin);
                 }
                 x = arith::SelectOp::create(bb, l, vis, x,
-                                            cF(bb, l, elt, negInf));
+                                            cstF(bb, l, elt, negInf));
               }
               yieldV(bb, l, x);
             });
@@ -292,7 +265,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                                            lastKey, firstPos);
         if (kind == MaskKind::SlidingWindow) {
           Value oldest =
-              arith::SubIOp::create(b, loc, lastPos, cIdx(b, loc, window));
+              arith::SubIOp::create(b, loc, lastPos, cstIdx(b, loc, window));
           Value old = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
                                             j0, oldest);
           edge = arith::OrIOp::create(b, loc, edge, old);
@@ -315,54 +288,54 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       }
 
       // m' = max(m, rowmax(s)); the init of the reduction is m itself.
-      Value mNew = genericOp(
-          b, loc, {s2}, m, {map(2, {i, j}), map(2, {i})}, {kPar, kRed},
-          [](OpBuilder &bb, Location l, ValueRange a) {
-            yieldV(bb, l, arith::MaximumFOp::create(bb, l, a[0], a[1]));
-          });
+      Value mNew =
+          generic(b, loc, {s2}, m, {map(2, {i, j}), map(2, {i})}, {kPar, kRed},
+                  [](OpBuilder &bb, Location l, ValueRange a) {
+                    yieldV(bb, l, arith::MaximumFOp::create(bb, l, a[0], a[1]));
+                  });
       // A row that has seen only -inf keeps a safe max of 0 so that
       // exp(-inf - 0) = 0 instead of NaN.
       auto safe = [&](OpBuilder &bb, Location l, Value x) -> Value {
         Value isInf = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ, x,
-                                            cF(bb, l, elt, negInf));
-        return arith::SelectOp::create(bb, l, isInf, cF(bb, l, elt, 0.0), x);
+                                            cstF(bb, l, elt, negInf));
+        return arith::SelectOp::create(bb, l, isInf, cstF(bb, l, elt, 0.0), x);
       };
       Value p =
-          genericOp(b, loc, {s2, mNew}, emptyT(b, loc, {bq, bk}, elt),
-                    {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
-                    [&](OpBuilder &bb, Location l, ValueRange a) {
-                      Value x =
-                          arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
-                      yieldV(bb, l, math::ExpOp::create(bb, l, x));
-                    });
-      Value alpha = genericOp(b, loc, {m, mNew}, emptyT(b, loc, {bq}, elt),
-                              {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
-                              [&](OpBuilder &bb, Location l, ValueRange a) {
-                                Value x = arith::SubFOp::create(
-                                    bb, l, a[0], safe(bb, l, a[1]));
-                                yieldV(bb, l, math::ExpOp::create(bb, l, x));
-                              });
+          generic(b, loc, {s2, mNew}, emptyT(b, loc, {bq, bk}, elt),
+                  {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
+                  [&](OpBuilder &bb, Location l, ValueRange a) {
+                    Value x =
+                        arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
+                    yieldV(bb, l, math::ExpOp::create(bb, l, x));
+                  });
+      Value alpha = generic(b, loc, {m, mNew}, emptyT(b, loc, {bq}, elt),
+                            {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
+                            [&](OpBuilder &bb, Location l, ValueRange a) {
+                              Value x = arith::SubFOp::create(
+                                  bb, l, a[0], safe(bb, l, a[1]));
+                              yieldV(bb, l, math::ExpOp::create(bb, l, x));
+                            });
       // l' = alpha * l + rowsum(p)
       Value lScaled =
-          genericOp(b, loc, {l, alpha}, emptyT(b, loc, {bq}, elt),
-                    {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
-                    [](OpBuilder &bb, Location l, ValueRange a) {
-                      yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
-                    });
+          generic(b, loc, {l, alpha}, emptyT(b, loc, {bq}, elt),
+                  {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
+                  [](OpBuilder &bb, Location l, ValueRange a) {
+                    yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
+                  });
       Value lNew =
-          genericOp(b, loc, {p}, lScaled, {map(2, {i, j}), map(2, {i})},
-                    {kPar, kRed}, [](OpBuilder &bb, Location l, ValueRange a) {
-                      yieldV(bb, l, arith::AddFOp::create(bb, l, a[0], a[1]));
-                    });
+          generic(b, loc, {p}, lScaled, {map(2, {i, j}), map(2, {i})},
+                  {kPar, kRed}, [](OpBuilder &bb, Location l, ValueRange a) {
+                    yieldV(bb, l, arith::AddFOp::create(bb, l, a[0], a[1]));
+                  });
       // acc' = alpha * acc + p V
       Value accScaled =
-          genericOp(b, loc, {acc, alpha}, emptyT(b, loc, {bq, Dv}, elt),
-                    {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
-                    [](OpBuilder &bb, Location l, ValueRange a) {
-                      yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
-                    });
+          generic(b, loc, {acc, alpha}, emptyT(b, loc, {bq, Dv}, elt),
+                  {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
+                  [](OpBuilder &bb, Location l, ValueRange a) {
+                    yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
+                  });
       // (i, dv, j): acc[i, dv] += p[i, j] * v[j, dv]
-      Value accNew = genericOp(
+      Value accNew = generic(
           b, loc, {p, vTile}, accScaled,
           {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})}, {kPar, kPar, kRed},
           [](OpBuilder &bb, Location l, ValueRange a) {
@@ -373,11 +346,11 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     }
     b.setInsertionPointAfter(kLoop);
     Value lFinal = kLoop.getResult(1), accFinal = kLoop.getResult(2);
-    Value oTile = genericOp(
+    Value oTile = generic(
         b, loc, {accFinal, lFinal}, emptyT(b, loc, {bq, Dv}, elt),
         {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
         [&](OpBuilder &bb, Location l, ValueRange a) {
-          Value zero = cF(bb, l, elt, 0.0);
+          Value zero = cstF(bb, l, elt, 0.0);
           Value isZero = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ,
                                                a[1], zero);
           Value dv = arith::DivFOp::create(bb, l, a[0], a[1]);

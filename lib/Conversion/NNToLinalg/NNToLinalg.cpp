@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LoweringUtils.h"
 #include "acc/Conversion/Passes.h"
 #include "acc/Dialect/NN/IR/NNOps.h"
 
@@ -33,36 +34,13 @@ namespace acc {
 using namespace mlir;
 using namespace acc::nn;
 using utils::IteratorType;
+using namespace acc::detail;
 
 namespace {
-constexpr IteratorType kPar = IteratorType::parallel;
-constexpr IteratorType kRed = IteratorType::reduction;
-
-void yieldV(OpBuilder &b, Location loc, Value v) {
-  linalg::YieldOp::create(b, loc, ValueRange{v});
-}
-
-/// Replaces `op` by `v`, casting when lowering found more static sizes than
-/// the op's result type states (e.g. through a tensor.cast of a static
-/// value).
-void replaceCast(RewriterBase &rewriter, Operation *op, Value v) {
-  Type want = op->getResult(0).getType();
-  if (v.getType() != want)
-    v = tensor::CastOp::create(rewriter, op->getLoc(), want, v);
-  rewriter.replaceOp(op, v);
-}
 
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
-
-Value cstF(OpBuilder &b, Location loc, Type t, double v) {
-  return arith::ConstantOp::create(b, loc, t, b.getFloatAttr(t, v));
-}
-
-Value cstIdx(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
 
 Value toValue(OpBuilder &b, Location loc, OpFoldResult ofr) {
   if (auto v = dyn_cast<Value>(ofr))
@@ -196,15 +174,6 @@ Value padImage(OpBuilder &b, Location loc, Value input, bool nchw,
     shape[w] += pad[1] + pad[3];
   auto padded = RankedTensorType::get(shape, type.getElementType());
   return tensor::PadOp::create(b, loc, padded, input, low, high, padValue);
-}
-
-/// Builds a linalg.generic with one result and returns it.
-Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
-              ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iterators,
-              function_ref<void(OpBuilder &, Location, ValueRange)> body) {
-  return linalg::GenericOp::create(b, loc, TypeRange{init.getType()}, inputs,
-                                   ValueRange{init}, maps, iterators, body)
-      .getResult(0);
 }
 
 //===----------------------------------------------------------------------===//
