@@ -26,6 +26,10 @@ namespace acc {
 using namespace mlir;
 
 namespace {
+/// The largest iteration space (in elements) that is vectorized as a whole:
+/// a 16 x 16 block.
+constexpr int64_t kMaxVectorElements = 256;
+
 bool isAllParallel(linalg::LinalgOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
 }
@@ -166,9 +170,17 @@ struct NNCPUTileAndVectorizePass
 
     // Vectorize every linalg op with static shapes outside of loops that
     // carry dynamic tiles; failures leave scalar code.
+    // Only register-sized iteration spaces: a whole-tensor op (a norm's
+    // statistics, a global pool) would become one enormous vector, spilled
+    // to the stack and slow to compile; those stay loops for LLVM.
     SmallVector<linalg::LinalgOp> candidates;
     func.walk([&](linalg::LinalgOp op) {
-      if (op.hasPureTensorSemantics() && op.hasDynamicShape() == false)
+      if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
+        return;
+      int64_t elements = 1;
+      for (int64_t r : op.getStaticLoopRanges())
+        elements *= r;
+      if (elements <= kMaxVectorElements)
         candidates.push_back(op);
     });
     for (linalg::LinalgOp op : candidates) {
