@@ -306,6 +306,13 @@ def attention_cases():
         attention_case("attn_scale", 1, 2, 2, 10, 12, 8, 8, scale=0.5),
         attention_case("attn_mask2d", 1, 2, 2, 10, 12, 8, 8, mask_shape=(10, 12)),
         attention_case("attn_mask4d_bcast", 2, 2, 2, 10, 12, 8, 8, "causal", mask_shape=(2, 1, 1, 12)),
+        # Sizes that are multiples of the 64 x 64 blocks take the static-tile
+        # path (register-tiled, vectorized block products; for a window, the
+        # first key block is aligned down and the edge mask trims it).
+        attention_case("attn_static_full", 1, 2, 1, 128, 192, 16, 8),
+        attention_case("attn_static_causal", 1, 2, 2, 192, 192, 16, 16, "causal"),
+        attention_case("attn_static_window", 1, 4, 2, 256, 256, 16, 16, "sliding_window", 37),
+        attention_case("attn_static_mask", 1, 2, 2, 128, 128, 8, 8, "causal", mask_shape=(128, 128)),
     ]
 
 

@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -157,6 +158,30 @@ struct NNCPUTileAndVectorizePass
         if (succeeded(r))
           rewriter.replaceOp(op, r->replacements);
       }
+    }
+
+    // Static contractions inside loops (the attention block products):
+    // register-block their parallel loops and step their reductions.
+    SmallVector<linalg::LinalgOp> nested;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op->getParentOfType<scf::ForOp>() && op.hasPureTensorSemantics() &&
+          !op.hasDynamicShape() && isContraction(op))
+        nested.push_back(op);
+    });
+    for (linalg::LinalgOp op : nested) {
+      SmallVector<int64_t> tiles = registerTile(op, vectorWidth, rows, false);
+      if (tiles.empty())
+        continue;
+      for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+        if (it == utils::IteratorType::reduction)
+          tiles[d] = 1;
+      scf::SCFTilingOptions tiling;
+      tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), tiling);
+      if (succeeded(r))
+        rewriter.replaceOp(op, r->replacements);
     }
 
     // Clean up what tiling left (dead producers, folded slices).
