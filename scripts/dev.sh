@@ -3,7 +3,7 @@
 #
 #   scripts/dev.sh demo    install what is missing, build, run acc's main job
 #                          on the shipped example (examples/hybrid.mlir): the
-#                          cost report, then the canonicalized IR
+#                          cost report, the canonicalized IR, a native object
 #   scripts/dev.sh test    install what is missing, build, run the whole suite
 #   scripts/dev.sh setup   only install the system packages
 #   scripts/dev.sh build   install and build, nothing else
@@ -68,6 +68,9 @@ demo() {
   "$BUILD/bin/acc-compile" "$ROOT/examples/hybrid-scaling.mlir" --cost-report
   log "acc-opt examples/hybrid.mlir -canonicalize (verify, fold batch norms into convolutions)"
   "$BUILD/bin/acc-opt" "$ROOT/examples/hybrid.mlir" -canonicalize
+  log "acc-compile examples/hybrid.mlir -o $BUILD/hybrid.o (native code for this CPU)"
+  "$BUILD/bin/acc-compile" "$ROOT/examples/hybrid.mlir" -o "$BUILD/hybrid.o"
+  log "wrote $BUILD/hybrid.o; its entry: void hybrid(const float *in0, ..., float *out0)"
 }
 
 run_tests() {
