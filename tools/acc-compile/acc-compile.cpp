@@ -37,6 +37,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -186,7 +187,22 @@ static int run() {
       pm.addPass(acc::createNNLowerToLinalg());
       pm.addPass(createCanonicalizerPass());
     } else {
-      acc::buildCPUPipeline(pm, acc::CPUPipelineOptions());
+      // Register blocks as wide as the target's vectors: 16 f32 lanes with
+      // AVX-512, 8 otherwise (AVX2).
+      bool avx512;
+      if (cpuName.empty() && cpuFeatures.empty()) {
+        auto host = llvm::sys::getHostCPUFeatures();
+        avx512 = host.lookup("avx512f");
+      } else {
+        avx512 = llvm::StringRef(cpuFeatures).contains("+avx512f") ||
+                 llvm::StringRef(cpuName).contains("avx512") ||
+                 llvm::StringRef(cpuName).starts_with("skylake-avx512") ||
+                 llvm::StringRef(cpuName).contains("sapphirerapids") ||
+                 llvm::StringRef(cpuName).contains("icelake");
+      }
+      acc::CPUPipelineOptions options;
+      options.vectorWidth = avx512 ? 16 : 8;
+      acc::buildCPUPipeline(pm, options);
     }
     if (failed(pm.run(*module)))
       return 1;
