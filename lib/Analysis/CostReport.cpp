@@ -277,7 +277,6 @@ void printText(const CostModel &model, const CostReportOptions &options,
                  figure(c.params, syms),
                  scalingText(c.flops, syms)};
     };
-    size_t nextBlock = 0;
     // Blocks are recorded after their ops (post-order); print each block
     // header before its first op by matching parents.
     std::vector<const BlockCost *> pending;
@@ -305,7 +304,6 @@ void printText(const CostModel &model, const CostReportOptions &options,
                                  oc.op->getName().getStringRef().str(),
                              oc.op->getLoc(), oc.cost, oc.known));
     }
-    (void)nextBlock;
     Row total = costRow("total", fc.func->getLoc(), fc.total, true);
     total.loc = "";
     rows.push_back(total);

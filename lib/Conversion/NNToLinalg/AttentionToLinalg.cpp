@@ -95,7 +95,6 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     MLIRContext *ctx = b.getContext();
     Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
     auto qt = cast<RankedTensorType>(q.getType());
-    auto vt = cast<RankedTensorType>(v.getType());
     auto ot = cast<RankedTensorType>(op.getType());
     Type elt = qt.getElementType();
     double negInf = -std::numeric_limits<double>::infinity();
@@ -388,7 +387,6 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     b.setInsertionPointAfter(hLoop);
     scf::YieldOp::create(b, loc, hLoop.getResult(0));
     b.setInsertionPointAfter(bLoop);
-    (void)vt;
     replaceCast(rewriter, op, bLoop.getResult(0));
     return success();
   }

@@ -24,6 +24,13 @@ inline void yieldV(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v) {
   mlir::linalg::YieldOp::create(b, loc, mlir::ValueRange{v});
 }
 
+/// Body of a contraction generic: out += in0 * in1.
+inline void mulAddBody(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::ValueRange a) {
+  mlir::Value m = mlir::arith::MulFOp::create(b, loc, a[0], a[1]);
+  yieldV(b, loc, mlir::arith::AddFOp::create(b, loc, a[2], m));
+}
+
 /// A float constant of type `t`.
 inline mlir::Value cstF(mlir::OpBuilder &b, mlir::Location loc, mlir::Type t,
                         double v) {

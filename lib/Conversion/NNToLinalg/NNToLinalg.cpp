@@ -310,10 +310,7 @@ struct LinearLowering : public OpRewritePattern<LinearOp> {
     SmallVector<IteratorType> its(r, kPar);
     its.push_back(kRed);
     Value res = generic(rewriter, loc, {op.getInput(), op.getWeight()}, init,
-                        maps, its, [](OpBuilder &b, Location l, ValueRange a) {
-                          Value m = arith::MulFOp::create(b, l, a[0], a[1]);
-                          yieldV(b, l, arith::AddFOp::create(b, l, a[2], m));
-                        });
+                        maps, its, mulAddBody);
     replaceCast(rewriter, op, res);
     return success();
   }
@@ -378,10 +375,7 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
     SmallVector<IteratorType> its(n, kPar);
     its.push_back(kRed);
     Value res = generic(rewriter, loc, {op.getLhs(), op.getRhs()}, init, maps,
-                        its, [](OpBuilder &b, Location l, ValueRange a) {
-                          Value m = arith::MulFOp::create(b, l, a[0], a[1]);
-                          yieldV(b, l, arith::AddFOp::create(b, l, a[2], m));
-                        });
+                        its, mulAddBody);
     replaceCast(rewriter, op, res);
     return success();
   }
@@ -450,10 +444,7 @@ struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
     // the output map of NHWC places f last.
     SmallVector<IteratorType> its = {kPar, kPar, kPar, kPar, kRed, kRed, kRed};
     Value res = generic(rewriter, loc, {input, op.getFilter()}, init, maps, its,
-                        [](OpBuilder &b, Location l, ValueRange a) {
-                          Value m = arith::MulFOp::create(b, l, a[0], a[1]);
-                          yieldV(b, l, arith::AddFOp::create(b, l, a[2], m));
-                        });
+                        mulAddBody);
     replaceCast(rewriter, op, res);
     return success();
   }
