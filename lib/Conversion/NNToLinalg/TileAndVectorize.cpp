@@ -78,6 +78,22 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
   return tiles;
 }
 
+/// Tiles `op` with `parallelTiles` on its parallel loops (0: untiled) and
+/// steps each reduction loop one iteration at a time.
+void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
+                        SmallVector<int64_t> parallelTiles) {
+  for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (it == utils::IteratorType::reduction)
+      parallelTiles[d] = 1;
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(op->getContext(), parallelTiles));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), tiling);
+  if (succeeded(r))
+    rewriter.replaceOp(op, r->replacements);
+}
+
 struct NNCPUTileAndVectorizePass
     : public acc::impl::NNCPUTileAndVectorizeBase<NNCPUTileAndVectorizePass> {
   using Base::Base;
@@ -146,17 +162,8 @@ struct NNCPUTileAndVectorizePass
         auto op = dyn_cast<linalg::LinalgOp>(tiled);
         if (!op || !isContraction(op))
           continue;
-        SmallVector<int64_t> red(op.getNumLoops(), 0);
-        for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
-          if (it == utils::IteratorType::reduction)
-            red[d] = 1;
-        scf::SCFTilingOptions redTiling;
-        redTiling.setTileSizes(getAsIndexOpFoldResult(ctx, red));
-        rewriter.setInsertionPoint(op);
-        FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
-            rewriter, cast<TilingInterface>(op.getOperation()), redTiling);
-        if (succeeded(r))
-          rewriter.replaceOp(op, r->replacements);
+        tileStepReductions(rewriter, op,
+                           SmallVector<int64_t>(op.getNumLoops(), 0));
       }
     }
 
@@ -170,18 +177,8 @@ struct NNCPUTileAndVectorizePass
     });
     for (linalg::LinalgOp op : nested) {
       SmallVector<int64_t> tiles = registerTile(op, vectorWidth, rows, false);
-      if (tiles.empty())
-        continue;
-      for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
-        if (it == utils::IteratorType::reduction)
-          tiles[d] = 1;
-      scf::SCFTilingOptions tiling;
-      tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), tiling);
-      if (succeeded(r))
-        rewriter.replaceOp(op, r->replacements);
+      if (!tiles.empty())
+        tileStepReductions(rewriter, op, tiles);
     }
 
     // Clean up what tiling left (dead producers, folded slices).
