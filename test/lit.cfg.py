@@ -19,6 +19,9 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%acc_src_root", config.acc_src_root))
 config.substitutions.append(("%acc_obj_root", config.acc_obj_root))
 config.substitutions.append(("%python", config.python_executable))
+# acc's runtime library, linked with every compiled object.
+config.substitutions.append(
+    ("%acc_runtime", os.path.join(config.acc_obj_root, "lib", "libacc_runtime.a")))
 # `%expect-exit N cmd...` runs cmd and fails unless it exits normally with
 # status N (a crash or a signal never passes); stderr is passed through.
 config.substitutions.append(

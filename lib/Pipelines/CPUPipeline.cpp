@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -66,10 +67,19 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   if (!options.lowerToLLVM)
     return;
 
+  // Per-tile temporaries on the stack, allocated once per scope.
+  pm.addNestedPass<func::FuncOp>(acc::createNNCPUPromoteTileBuffers());
   if (options.vectorize) {
     pm.addNestedPass<func::FuncOp>(acc::createNNHoistVectorTransfers());
     pm.addPass(createCanonicalizerPass());
   }
+  // The outermost parallel tile loops go to the thread pool; the others
+  // become sequential loops.
+  if (options.parallel)
+    pm.addPass(acc::createNNCPUParallelize());
+  else
+    pm.addPass(createForallToForLoopPass());
+  pm.addPass(createCanonicalizerPass());
 
   // Loops and the LLVM dialect; no call into MLIR's runtime libraries.
   pm.addPass(acc::createNNCopyToLinalg());

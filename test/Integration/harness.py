@@ -3,16 +3,22 @@ output with an independent reference computed by PyTorch in float64.
 
 Each case is an nn function with static shapes, the shapes of its inputs and
 a reference function (torch, float64). All cases of a group are compiled into
-one object, linked into a shared library and called through the C ABI of
-compiled models: void NAME(const float *in0, ..., float *out0, ...).
+one object, linked with acc's runtime into a shared library and called
+through the C ABI of compiled models:
+void NAME(const float *in0, ..., float *out0, ...).
 
-usage: harness.py --acc-compile PATH --group NAME --workdir DIR
+Inputs are seeded by the case name, so every run sees the same data; --dump
+writes each output (.npy) for comparisons across runs (thread counts).
+
+usage: harness.py --acc-compile PATH --runtime LIB --group NAME --workdir DIR
+                  [--dump DIR]
 """
 import argparse
 import ctypes
 import os
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 import torch
@@ -48,7 +54,7 @@ def rel_error(got, want):
     return float(np.abs(got - want).max()) / scale
 
 
-def run(cases, acc_compile, workdir, group):
+def run(cases, acc_compile, runtime, workdir, group, dump=None):
     os.makedirs(workdir, exist_ok=True)
     src = os.path.join(workdir, group + ".mlir")
     obj = os.path.join(workdir, group + ".o")
@@ -56,11 +62,12 @@ def run(cases, acc_compile, workdir, group):
     with open(src, "w") as f:
         f.write("\n\n".join(c.mlir() for c in cases) + "\n")
     subprocess.run([acc_compile, src, "-o", obj], check=True, timeout=600)
-    subprocess.run(["cc", "-shared", obj, "-o", lib, "-lm"], check=True, timeout=600)
+    subprocess.run(["cc", "-shared", obj, runtime, "-o", lib, "-lm", "-lpthread"],
+                   check=True, timeout=600)
     dll = ctypes.CDLL(lib)
     failures = 0
     for case in cases:
-        rng = np.random.default_rng(abs(hash(case.name)) % (2 ** 32))
+        rng = np.random.default_rng(zlib.crc32(case.name.encode()))
         ins = []
         for i, shape in enumerate(case.inputs):
             if case.init and i in case.init:
@@ -71,6 +78,10 @@ def run(cases, acc_compile, workdir, group):
         fn = getattr(dll, case.name)
         fn.restype = None
         fn(*[a.ctypes.data_as(ctypes.c_void_p) for a in ins + outs])
+        if dump:
+            os.makedirs(dump, exist_ok=True)
+            for i, o in enumerate(outs):
+                np.save(os.path.join(dump, "%s.%d.npy" % (case.name, i)), o)
         want = case.ref(*[torch.tensor(a, dtype=torch.float64) for a in ins])
         if not isinstance(want, tuple):
             want = (want,)
@@ -92,12 +103,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--acc-compile", required=True)
     parser.add_argument("--group", required=True)
+    parser.add_argument("--runtime", required=True, help="libacc_runtime.a")
     parser.add_argument("--workdir", required=True)
+    parser.add_argument("--dump", help="directory for the outputs (.npy)")
     args = parser.parse_args()
     torch.manual_seed(0)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import cases
-    return run(cases.GROUPS[args.group](), args.acc_compile, args.workdir, args.group)
+    return run(cases.GROUPS[args.group](), args.acc_compile, args.runtime,
+               args.workdir, args.group, args.dump)
 
 
 if __name__ == "__main__":

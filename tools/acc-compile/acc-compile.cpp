@@ -83,6 +83,13 @@ static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
                                   cl::init(3), cl::Prefix,
                                   cl::cat(accCategory));
 
+static cl::opt<bool> parallel(
+    "parallel", cl::init(true),
+    cl::desc("Run parallel loops on acc's thread pool (link libacc_runtime.a "
+             "and -lpthread); --parallel=false gives single-threaded code "
+             "that needs only libc and libm"),
+    cl::cat(accCategory));
+
 static cl::opt<std::string> costReport(
     "cost-report", cl::ValueOptional,
     cl::desc("Print the cost report (text, or =json) and stop before "
@@ -202,6 +209,7 @@ static int run() {
       }
       acc::CPUPipelineOptions options;
       options.vectorWidth = avx512 ? 16 : 8;
+      options.parallel = parallel;
       acc::buildCPUPipeline(pm, options);
     }
     if (failed(pm.run(*module)))

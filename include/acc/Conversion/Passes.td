@@ -11,6 +11,62 @@
 
 include "mlir/Pass/PassBase.td"
 
+def NNCPUParallelize : Pass<"nn-cpu-parallelize", "::mlir::ModuleOp"> {
+  let summary = "Run the outermost scf.forall loops on acc's thread pool";
+  let description = [{
+    After bufferization, outlines the body of every outermost `scf.forall`
+    into a private function `@<func>_par<k>(!llvm.ptr ctx, i64 begin,
+    i64 end)` that runs the iterations `[begin, end)` of the loop, linearised
+    (the last dimension varies fastest). The values the body uses from above
+    are stored into a stack struct `ctx` (constants are rematerialised); the
+    loop becomes a call of
+
+    ```c
+    void acc_rt_parallel_for(void (*body)(void *ctx, int64_t begin,
+                                          int64_t end),
+                             void *ctx, int64_t n);
+    ```
+
+    from acc's runtime (`runtime/acc_runtime.h`), which splits `[0, n)` into
+    one contiguous chunk per thread. Each iteration computes the same values
+    on any thread, so results do not depend on the thread count.
+
+    Loops of one iteration, loops whose captured values have no LLVM type,
+    and `scf.forall` loops nested in another become sequential `scf.for`
+    loops. Memrefs cross into the body as LLVM memref descriptors through
+    `builtin.unrealized_conversion_cast`, which the LLVM conversion folds.
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"2",
+           "Loops with fewer iterations (known statically) stay sequential">
+  ];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect", "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
+def NNCPUPromoteTileBuffers : Pass<"nn-cpu-promote-tile-buffers",
+                                   "::mlir::func::FuncOp"> {
+  let summary = "Turn small per-tile heap buffers into hoisted stack buffers";
+  let description = [{
+    After bufferization and deallocation, a tile's temporary (an accumulator,
+    a score block) is a `memref.alloc` / `memref.dealloc` pair inside the tile
+    loops: a `malloc` and a `free` per tile. This pass replaces each such
+    pair, when the buffer has a static shape of at most `max-bytes` bytes
+    and is freed in the block that allocates it, by one `memref.alloca` at
+    the start of the function, or of the body of the enclosing `scf.forall`
+    (whose iterations may run concurrently and so need buffers of their
+    own). Every iteration of a loop frees its buffer before the next one
+    allocates it, so one buffer serves them all. (Allocas are never left in
+    an `scf.for` body: its lowering does not release them per iteration.)
+  }];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"65536",
+           "Largest buffer moved to the stack">
+  ];
+}
+
 def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
                                  "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops for registers, fuse producers, vectorize";

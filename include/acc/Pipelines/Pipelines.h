@@ -33,6 +33,12 @@ struct CPUPipelineOptions
       *this, "vector-width",
       llvm::cl::desc("f32 lanes per vector: 16 (AVX-512) or 8 (AVX2)"),
       llvm::cl::init(16)};
+  Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("Run the outermost tile loops on acc's thread pool "
+                     "(nn-cpu-parallelize; needs libacc_runtime at link time); "
+                     "off gives single-threaded code"),
+      llvm::cl::init(true)};
   Option<bool> lowerToLLVM{
       *this, "lower-to-llvm",
       llvm::cl::desc("Go all the way to the LLVM dialect (otherwise stop "
@@ -42,7 +48,9 @@ struct CPUPipelineOptions
 
 /// nn on tensors -> linalg -> bufferized loops -> LLVM dialect, with the
 /// bare-pointer calling convention for memref arguments: a function with
-/// static shapes becomes `void f(float *in0, ..., float *out0, ...)`.
+/// static shapes becomes `void f(float *in0, ..., float *out0, ...)`. With
+/// `parallel`, the outermost tile loops call `acc_rt_parallel_for` from
+/// acc's runtime (runtime/acc_runtime.h).
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options);
 

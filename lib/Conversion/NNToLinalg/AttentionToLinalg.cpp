@@ -127,19 +127,24 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       return AffineMap::get(n, 0, e, ctx);
     };
 
-    auto bLoop = scf::ForOp::create(b, loc, c0, B, c1, ValueRange{out0});
-    b.setInsertionPointToStart(bLoop.getBody());
-    Value bi = bLoop.getInductionVar();
-    auto hLoop = scf::ForOp::create(b, loc, c0, Hq, c1,
-                                    ValueRange{bLoop.getRegionIterArgs()[0]});
-    b.setInsertionPointToStart(hLoop.getBody());
-    Value hi = hLoop.getInductionVar();
+    // (batch, head, query block) tiles are independent: one scf.forall,
+    // which the CPU pipeline runs on the thread pool.
+    auto folded = [&](Value v, int64_t dim, ShapedType t) -> OpFoldResult {
+      return t.isDynamicDim(dim) ? OpFoldResult(v)
+                                 : OpFoldResult(b.getIndexAttr(t.getDimSize(dim)));
+    };
+    SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> ubs = {folded(B, 0, qt), folded(Hq, 1, qt),
+                                     folded(Nq, 2, qt)};
+    SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                       b.getIndexAttr(queryBlock)};
+    auto tiles = scf::ForallOp::create(b, loc, lbs, ubs, steps,
+                                       ValueRange{out0}, std::nullopt);
+    b.setInsertionPointToStart(tiles.getBody());
+    Value bi = tiles.getInductionVar(0), hi = tiles.getInductionVar(1);
     Value hk = arith::DivUIOp::create(b, loc, hi, group);
-    auto qLoop = scf::ForOp::create(b, loc, c0, Nq, bqStep,
-                                    ValueRange{hLoop.getRegionIterArgs()[0]});
-    b.setInsertionPointToStart(qLoop.getBody());
-    Value i0 = qLoop.getInductionVar();
-    Value outAcc = qLoop.getRegionIterArgs()[0];
+    Value i0 = tiles.getInductionVar(2);
+    Value outAcc = tiles.getRegionIterArgs()[0];
     // Static tiles when the sizes allow it, so that the block products can
     // be register-tiled and vectorized like any other contraction.
     int64_t nqStatic = qt.getDimSize(2);
@@ -379,15 +384,11 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                                        getAsOpFoldResult(bq),
                                        getAsOpFoldResult(Dv)};
     SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-    Value updated = tensor::InsertSliceOp::create(b, loc, oTile, outAcc, offs,
-                                                  sizes, strides);
-    scf::YieldOp::create(b, loc, updated);
-    b.setInsertionPointAfter(qLoop);
-    scf::YieldOp::create(b, loc, qLoop.getResult(0));
-    b.setInsertionPointAfter(hLoop);
-    scf::YieldOp::create(b, loc, hLoop.getResult(0));
-    b.setInsertionPointAfter(bLoop);
-    replaceCast(rewriter, op, bLoop.getResult(0));
+    b.setInsertionPointToStart(tiles.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, oTile, outAcc, offs, sizes,
+                                          strides);
+    b.setInsertionPointAfter(tiles);
+    replaceCast(rewriter, op, tiles.getResult(0));
     return success();
   }
 };

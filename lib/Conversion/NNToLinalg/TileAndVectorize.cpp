@@ -132,8 +132,11 @@ struct NNCPUTileAndVectorizePass
           registerTile(root, vectorWidth, rows, fromContraction);
       if (tiles.empty())
         continue;
+      // The tile loops are parallel (they only cover parallel dimensions):
+      // scf.forall, which nn-cpu-parallelize hands to the thread pool.
       scf::SCFTilingOptions tiling;
       tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
+      tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
       scf::SCFTileAndFuseOptions options;
       options.setTilingOptions(tiling);
       options.setFusionControlFn(

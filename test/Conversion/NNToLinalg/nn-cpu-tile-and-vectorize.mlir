@@ -5,9 +5,10 @@
 // broadcast are fused into its 8 x 16 register block. The bias initialises
 // the block once, then the reduction steps one k at a time with an
 // outer-product vector.contract, then gelu runs on the block in registers.
+// The tile loops are one scf.forall: its iterations are independent, and
+// nn-cpu-parallelize later hands them to the thread pool.
 // CHECK-LABEL: func.func @linear_bias_gelu
-// CHECK: scf.for %{{.+}} = %c0 to %c64 step %c8
-// CHECK:   scf.for %{{.+}} = %c0 to %c256 step %c16
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 256) step (8, 16) shared_outs
 // CHECK:     %[[BIAS:.+]] = vector.transfer_read %{{.+}} : tensor<16xf32>, vector<8x16xf32>
 // CHECK:     %[[INIT:.+]] = vector.transfer_write %[[BIAS]]
 // CHECK:     %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c128 step %c1 iter_args(%{{.+}} = %[[INIT]]) -> (tensor<8x16xf32>)
@@ -15,8 +16,7 @@
 // CHECK:     vector.transfer_read %[[ACC]]
 // CHECK:     math.tanh {{.*}} : vector<8x16xf32>
 // AVX2-LABEL: func.func @linear_bias_gelu
-// AVX2: scf.for %{{.+}} = %c0 to %c64 step %c4
-// AVX2:   scf.for %{{.+}} = %c0 to %c256 step %c8
+// AVX2: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 256) step (4, 8)
 // AVX2:       vector.contract {{.*}} into vector<4x8xf32>
 func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b: tensor<256xf32>) -> tensor<64x256xf32> {
   %0 = nn.linear %x, %w bias(%b) : (tensor<64x128xf32>, tensor<256x128xf32>, tensor<256xf32>) -> tensor<64x256xf32>
@@ -26,7 +26,7 @@ func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b:
 
 // Elementwise chains are one vectorized loop nest over 16-wide rows.
 // CHECK-LABEL: func.func @elementwise
-// CHECK: scf.for
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (3, 64) step (1, 16)
 // CHECK:   arith.addf {{.*}} : vector<1x16xf32>
 // CHECK:   arith.maximumf {{.*}} : vector<1x16xf32>
 func.func @elementwise(%x: tensor<3x64xf32>, %y: tensor<64xf32>) -> tensor<3x64xf32> {

@@ -2,11 +2,11 @@
 
 // Flash attention: tiled over query blocks and key/value blocks with an
 // online softmax. No Nq x Nk tensor exists anywhere: tiles are 64 x 64 (the
-// default blocks; static because 4096 is a multiple of them).
+// default blocks; static because 4096 is a multiple of them). The (batch,
+// head, query block) tiles are one scf.forall (the unit batch folds away).
 // CHECK-LABEL: func.func @attention_full
 // CHECK-NOT: 4096x4096
-// CHECK: scf.for %[[H:.+]] = %c0 to %c8 step %c1
-// CHECK:   scf.for %[[I0:.+]] = %c0 to %c4096 step %c64
+// CHECK: scf.forall (%[[H:.+]], %[[I0:.+]]) = (0, 0) to (8, 4096) step (1, 64)
 // CHECK:     %[[Q:.+]] = tensor.extract_slice %arg0[0, %[[H]], %[[I0]], 0] [1, 1, 64, 64] [1, 1, 1, 1] : tensor<1x8x4096x64xf32> to tensor<64x64xf32>
 // Running max (-inf), running sum (0) and accumulator (0):
 // CHECK:     linalg.fill ins(%cst{{.*}} : f32) outs(%{{.+}} : tensor<64xf32>)
@@ -17,7 +17,8 @@
 // CHECK-NOT:   scf.if
 // CHECK:       math.exp
 // CHECK:       scf.yield %{{.+}}, %{{.+}}, %{{.+}} : tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>
-// CHECK:     tensor.insert_slice %{{.+}} into %{{.+}}[0, %[[H]], %[[I0]], 0]
+// CHECK:     scf.forall.in_parallel
+// CHECK:       tensor.parallel_insert_slice %{{.+}} into %{{.+}}[0, %[[H]], %[[I0]], 0]
 // CHECK-NOT: 4096x4096
 func.func @attention_full(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf32>, %v: tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32> {
   %0 = nn.attention %q, %k, %v : (tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32>
@@ -31,7 +32,7 @@ func.func @attention_full(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf3
 // blocks that cross the diagonal take the masked path of the scf.if.
 // CHECK-LABEL: func.func @attention_causal
 // CHECK-NOT: 4096x4096
-// CHECK: scf.for %[[I0:.+]] = %c0 to %c4096 step %c64
+// CHECK: scf.forall (%{{.+}}, %[[I0:.+]]) = (0, 0) to (8, 4096) step (1, 64)
 // CHECK:   %[[END:.+]] = arith.minsi %{{.+}}, %c4096
 // CHECK:   scf.for %{{.+}} = %c0 to %[[END]] step %c64
 // CHECK:     %[[EDGE:.+]] = arith.cmpi sgt
@@ -53,7 +54,7 @@ func.func @attention_causal(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 // first query (max(i0 - 255, 0)): the work per query block is bounded by
 // the window, linear in N overall.
 // CHECK-LABEL: func.func @attention_window
-// CHECK: scf.for %[[I0:.+]] = %c0 to %c4096 step %c64
+// CHECK: scf.forall (%{{.+}}, %[[I0:.+]]) = (0, 0) to (8, 4096) step (1, 64)
 // CHECK:   %[[S:.+]] = arith.subi %[[I0]], %c255
 // CHECK:   %[[S1:.+]] = arith.maxsi %[[S]], %c0
 // CHECK:   %[[START:.+]] = arith.minsi %[[S1]], %{{.+}}
@@ -68,9 +69,8 @@ func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 // Grouped-query heads read key/value head h / (Hq / Hkv); dynamic sizes.
 // CHECK-LABEL: func.func @attention_gqa_dynamic
 // CHECK: %[[NQ:.+]] = tensor.dim %arg0, %c2
-// CHECK: scf.for %[[H:.+]] = %c0 to %c8 step %c1
+// CHECK: scf.forall (%{{.+}}, %[[H:.+]], %{{.+}}) = (0, 0, 0) to (%{{.+}}, 8, %[[NQ]]) step (1, 1, 64)
 // CHECK:   %[[HK:.+]] = arith.divui %[[H]], %c4
-// CHECK:   scf.for
 // CHECK:     scf.for
 // CHECK:       tensor.extract_slice %arg1[%{{.+}}, %[[HK]], %{{.+}}, 0]
 func.func @attention_gqa_dynamic(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>, %v: tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32> {

@@ -1,0 +1,43 @@
+/*===- acc_runtime.h - the run-time support of compiled models ------------===*
+ *
+ * Part of the acc project.
+ *
+ * What a model compiled by acc calls at run time, besides libc and libm: a
+ * fixed pool of worker threads that runs the parallel loops of the model.
+ * Link libacc_runtime.a and -lpthread with every object acc-compile emits
+ * (shared libraries built with `acc-compile --shared` contain it already).
+ *
+ * Threads: ACC_NUM_THREADS in the environment when the first parallel loop
+ * runs, else the CPUs this process may run on. Results do not depend on the
+ * thread count: every iteration of a parallel loop computes the same values
+ * whichever thread runs it, and no iteration reads what another writes.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef ACC_RUNTIME_H
+#define ACC_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One chunk of a parallel loop: iterations [begin, end) with the loop's
+ * captured values in `ctx`. */
+typedef void (*acc_rt_body_fn)(void *ctx, int64_t begin, int64_t end);
+
+/* Runs body(ctx, begin, end) over contiguous chunks that cover [0, n) once,
+ * on up to acc_rt_num_threads() threads, and returns when all have finished.
+ * A call made from inside a parallel loop, or while another thread holds the
+ * pool, runs serially on the calling thread. */
+void acc_rt_parallel_for(acc_rt_body_fn body, void *ctx, int64_t n);
+
+/* The number of threads parallel loops use (at least 1). */
+int acc_rt_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACC_RUNTIME_H */
