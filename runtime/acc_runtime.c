@@ -64,8 +64,8 @@ static void *worker(void *arg) {
   for (;;) {
     unsigned long g;
     int spins = 0;
-    while ((g = atomic_load_explicit(&pool.generation,
-                                     memory_order_acquire)) == seen) {
+    while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) ==
+           seen) {
       if (++spins < kSpinIterations) {
         relax();
         continue;

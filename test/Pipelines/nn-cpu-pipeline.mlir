@@ -1,5 +1,6 @@
 // RUN: acc-opt %s --nn-cpu-pipeline | FileCheck %s
 // RUN: acc-opt %s --nn-cpu-pipeline=lower-to-llvm=false | FileCheck %s --check-prefix=BUF
+// RUN: acc-opt %s --nn-cpu-pipeline=parallel=false | FileCheck %s --check-prefix=SERIAL
 
 // The whole CPU pipeline: static shapes give the bare-pointer ABI, results
 // become trailing output pointers, and nothing calls into MLIR's runtime.
@@ -8,6 +9,14 @@
 // CHECK-NOT: dealloc_helper
 // CHECK-NOT: nn.
 // CHECK-NOT: func.func
+// The tile loops run on acc's thread pool through outlined bodies:
+// CHECK: llvm.call @acc_rt_parallel_for
+// CHECK: llvm.func @block_par(%{{.+}}: !llvm.ptr, %{{.+}}: i64, %{{.+}}: i64)
+// CHECK: llvm.func @acc_rt_parallel_for(!llvm.ptr, !llvm.ptr, i64)
+// Single-threaded code calls nothing:
+// SERIAL-LABEL: llvm.func @block
+// SERIAL-NOT: acc_rt
+// SERIAL-NOT: _par
 
 // BUF-LABEL: func.func @block(%arg0: memref<1x8x6x6xf32>, %arg1: memref<8x8x3x3xf32>, %arg2: memref<1x4x9x16xf32>, %arg3: memref<1x4x9x16xf32>, %arg4: memref<1x4x9x16xf32>)
 // BUF-NOT: tensor<

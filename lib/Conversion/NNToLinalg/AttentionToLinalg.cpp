@@ -130,8 +130,9 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // (batch, head, query block) tiles are independent: one scf.forall,
     // which the CPU pipeline runs on the thread pool.
     auto folded = [&](Value v, int64_t dim, ShapedType t) -> OpFoldResult {
-      return t.isDynamicDim(dim) ? OpFoldResult(v)
-                                 : OpFoldResult(b.getIndexAttr(t.getDimSize(dim)));
+      return t.isDynamicDim(dim)
+                 ? OpFoldResult(v)
+                 : OpFoldResult(b.getIndexAttr(t.getDimSize(dim)));
     };
     SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
     SmallVector<OpFoldResult> ubs = {folded(B, 0, qt), folded(Hq, 1, qt),

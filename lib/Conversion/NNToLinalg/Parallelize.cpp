@@ -16,8 +16,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -86,8 +86,7 @@ struct NNCPUParallelizePass
     IRRewriter rewriter(&getContext());
     SmallVector<scf::ForallOp> outer, nested;
     module.walk([&](scf::ForallOp loop) {
-      (loop->getParentOfType<scf::ForallOp>() ? nested : outer)
-          .push_back(loop);
+      (loop->getParentOfType<scf::ForallOp>() ? nested : outer).push_back(loop);
     });
     // The walk is post-order: inner loops are rewritten first.
     for (scf::ForallOp loop : nested)
@@ -124,23 +123,28 @@ struct NNCPUParallelizePass
       return failure();
     // Statically known iteration counts below the threshold stay serial.
     int64_t known = 1;
+    bool allKnown = true;
     for (unsigned d = 0; d < loop.getRank(); ++d) {
-      std::optional<int64_t> lb = getConstantIntValue(loop.getMixedLowerBound()[d]),
-                             ub = getConstantIntValue(loop.getMixedUpperBound()[d]),
+      std::optional<int64_t> lb = getConstantIntValue(
+                                 loop.getMixedLowerBound()[d]),
+                             ub = getConstantIntValue(
+                                 loop.getMixedUpperBound()[d]),
                              step = getConstantIntValue(loop.getMixedStep()[d]);
       if (lb && ub && step && *step > 0)
         known *= std::max<int64_t>(llvm::divideCeilSigned(*ub - *lb, *step), 0);
+      else
+        allKnown = false;
     }
-    if (known < minIterations)
+    if (allKnown && known < minIterations)
       return failure();
 
     // What the body needs from above: the loop bounds and the captured
     // values, except those recomputed inside.
     llvm::SetVector<Value> used;
     getUsedValuesDefinedAbove(loop.getRegion(), used);
-    for (OpFoldResult f : llvm::concat<OpFoldResult>(
-             loop.getMixedLowerBound(), loop.getMixedUpperBound(),
-             loop.getMixedStep()))
+    for (OpFoldResult f : llvm::concat<OpFoldResult>(loop.getMixedLowerBound(),
+                                                     loop.getMixedUpperBound(),
+                                                     loop.getMixedStep()))
       if (auto v = dyn_cast<Value>(f))
         used.insert(v);
     SmallVector<Value> passed, remat;
@@ -184,7 +188,8 @@ struct NNCPUParallelizePass
     }
     // Stack buffers of the iterations: once per chunk, not per iteration.
     for (auto alloca : loop.getBody()->getOps<memref::AllocaOp>())
-      if (alloca.getDynamicSizes().empty() && alloca.getSymbolOperands().empty())
+      if (alloca.getDynamicSizes().empty() &&
+          alloca.getSymbolOperands().empty())
         map.map(alloca.getResult(), b.clone(*alloca, map)->getResult(0));
     auto toIndex = [&](Value v) {
       return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
