@@ -9,6 +9,7 @@
 #include "acc/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -84,14 +85,21 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   // Loops and the LLVM dialect; no call into MLIR's runtime libraries.
   pm.addPass(acc::createNNCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createConvertVectorToSCFPass());
+  // Fully unrolled: the non-unrolled lowering stages n-D transfers through a
+  // memref.alloca at the top of the enclosing scf.for, which the LLVM
+  // lowering leaves in the loop (the stack grows at every iteration).
+  pm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
+  // LLVM intrinsics first (fma, floor, ... stay vector instructions); only
+  // what has no intrinsic (erf, scalar tanh) becomes a libm call, which
+  // would scalarize a vector.
+  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   ConvertFuncToLLVMPassOptions funcToLLVM;

@@ -202,10 +202,16 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       Value kTile = slice2D(b, loc, k, bi, hk, j0, bk, D);
       Value vTile = slice2D(b, loc, v, bi, hk, j0, bk, Dv);
 
-      // s = Q Kᵀ over (i, j, d).
+      // s = Q Kᵀ over (i, j, d), with the key block transposed once to
+      // [D, bk]: each reduction step then reads a contiguous row of keys
+      // (a vector load) instead of a strided column.
+      Value kT = linalg::TransposeOp::create(b, loc, kTile,
+                                             emptyT(b, loc, {D, bk}, elt),
+                                             ArrayRef<int64_t>{1, 0})
+                     .getResult()[0];
       Value sInit = filled(b, loc, {bq, bk}, elt, 0.0);
-      Value s = generic(b, loc, {qTile, kTile}, sInit,
-                        {map(3, {i, d}), map(3, {j, d}), map(3, {i, j})},
+      Value s = generic(b, loc, {qTile, kT}, sInit,
+                        {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})},
                         {kPar, kPar, kRed},
                         [](OpBuilder &bb, Location l, ValueRange a) {
                           Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
@@ -339,24 +345,23 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                                   bb, l, a[0], safe(bb, l, a[1]));
                               yieldV(bb, l, math::ExpOp::create(bb, l, x));
                             });
-      // l' = alpha * l + rowsum(p)
+      // l' = alpha * l + rowsum(p), updating l in place (its buffer is
+      // reused from one key block to the next).
       Value lScaled =
-          generic(b, loc, {l, alpha}, emptyT(b, loc, {bq}, elt),
-                  {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
+          generic(b, loc, {alpha}, l, {map(1, {i}), map(1, {i})}, {kPar},
                   [](OpBuilder &bb, Location l, ValueRange a) {
-                    yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
+                    yieldV(bb, l, arith::MulFOp::create(bb, l, a[1], a[0]));
                   });
       Value lNew =
           generic(b, loc, {p}, lScaled, {map(2, {i, j}), map(2, {i})},
                   {kPar, kRed}, [](OpBuilder &bb, Location l, ValueRange a) {
                     yieldV(bb, l, arith::AddFOp::create(bb, l, a[0], a[1]));
                   });
-      // acc' = alpha * acc + p V
+      // acc' = alpha * acc + p V, in place as well.
       Value accScaled =
-          generic(b, loc, {acc, alpha}, emptyT(b, loc, {bq, Dv}, elt),
-                  {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
-                  [](OpBuilder &bb, Location l, ValueRange a) {
-                    yieldV(bb, l, arith::MulFOp::create(bb, l, a[0], a[1]));
+          generic(b, loc, {alpha}, acc, {map(2, {i}), map(2, {i, j})},
+                  {kPar, kPar}, [](OpBuilder &bb, Location l, ValueRange a) {
+                    yieldV(bb, l, arith::MulFOp::create(bb, l, a[1], a[0]));
                   });
       // (i, dv, j): acc[i, dv] += p[i, j] * v[j, dv]
       Value accNew = generic(

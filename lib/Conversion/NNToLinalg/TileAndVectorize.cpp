@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -78,6 +79,42 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
   return tiles;
 }
 
+/// Tile sizes that cut a non-contraction op with a static iteration space
+/// larger than a vector block into rows: every parallel loop but the last
+/// one becomes 1; the last loop stays whole when the remaining space fits
+/// kMaxVectorElements (a row of a 64 x 64 tile), else `width`; reductions
+/// stay whole (a row reduction). Empty when the op is small already or its
+/// rows would still be too large.
+SmallVector<int64_t> rowTile(linalg::LinalgOp op, int64_t width) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> its = op.getIteratorTypesArray();
+  int64_t total = 1;
+  for (int64_t r : ranges)
+    total *= r;
+  if (total <= kMaxVectorElements || ranges.empty())
+    return {};
+  unsigned n = ranges.size();
+  SmallVector<int64_t> tiles(n, 1);
+  int64_t reduced = 1;
+  for (unsigned d = 0; d < n; ++d)
+    if (its[d] == utils::IteratorType::reduction) {
+      tiles[d] = 0;
+      reduced *= ranges[d];
+    }
+  unsigned last = n - 1;
+  if (its[last] == utils::IteratorType::parallel) {
+    tiles[last] = reduced * ranges[last] <= kMaxVectorElements
+                      ? 0
+                      : std::min(width, ranges[last]);
+  }
+  int64_t row = reduced;
+  if (its[last] == utils::IteratorType::parallel)
+    row *= tiles[last] == 0 ? ranges[last] : tiles[last];
+  if (row > kMaxVectorElements)
+    return {};
+  return tiles;
+}
+
 /// Tiles `op` with `parallelTiles` on its parallel loops (0: untiled) and
 /// steps each reduction loop one iteration at a time.
 void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -93,6 +130,56 @@ void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
   if (succeeded(r))
     rewriter.replaceOp(op, r->replacements);
 }
+
+/// A contraction whose reduction dimensions all have extent 1 (a stepped
+/// reduction, after vectorization: operands broadcast to the whole
+/// iteration space) is an elementwise multiply-add:
+///   acc + shape_cast(lhs * rhs)
+/// with `contract` fast-math so that LLVM fuses it into FMAs. Each row then
+/// is one broadcast scalar times one vector, the outer-product microkernel;
+/// the generic contraction lowerings scalarize some of these forms.
+struct SteppedContractToFMA : public OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getKind() != vector::CombiningKind::ADD)
+      return failure();
+    auto lhsType = op.getLhsType(), rhsType = op.getRhsType();
+    auto accType = dyn_cast<VectorType>(op.getAccType());
+    if (!accType || lhsType != rhsType ||
+        !isa<FloatType>(lhsType.getElementType()) ||
+        lhsType.getElementType() != accType.getElementType())
+      return failure();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    if (!maps[0].isIdentity() || !maps[1].isIdentity())
+      return failure();
+    // The accumulator: the parallel dimensions in order; every reduction
+    // dimension has extent 1.
+    SmallVector<int64_t> kept;
+    for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray())) {
+      if (it == vector::IteratorType::reduction) {
+        if (lhsType.getDimSize(d) != 1)
+          return failure();
+        continue;
+      }
+      kept.push_back(d);
+    }
+    AffineMap accMap = maps[2];
+    if (accMap.getNumResults() != kept.size())
+      return failure();
+    for (auto [r, d] : llvm::enumerate(kept))
+      if (accMap.getResult(r) != getAffineDimExpr(d, op.getContext()))
+        return failure();
+    Location loc = op.getLoc();
+    auto fm = arith::FastMathFlagsAttr::get(op.getContext(),
+                                            arith::FastMathFlags::contract);
+    Value prod =
+        arith::MulFOp::create(rewriter, loc, op.getLhs(), op.getRhs(), fm);
+    prod = vector::ShapeCastOp::create(rewriter, loc, accType, prod);
+    rewriter.replaceOpWithNewOp<arith::AddFOp>(op, op.getAcc(), prod, fm);
+    return success();
+  }
+};
 
 struct NNCPUTileAndVectorizePass
     : public acc::impl::NNCPUTileAndVectorizeBase<NNCPUTileAndVectorizePass> {
@@ -170,18 +257,32 @@ struct NNCPUTileAndVectorizePass
       }
     }
 
-    // Static contractions inside loops (the attention block products):
-    // register-block their parallel loops and step their reductions.
+    // Static ops inside loops (the attention tiles): contractions get a
+    // register block with stepped reductions; other ops are tiled into rows
+    // small enough to vectorize whole.
     SmallVector<linalg::LinalgOp> nested;
     func.walk([&](linalg::LinalgOp op) {
-      if (op->getParentOfType<scf::ForOp>() && op.hasPureTensorSemantics() &&
-          !op.hasDynamicShape() && isContraction(op))
+      if (op->getParentOp() != func.getOperation() &&
+          op.hasPureTensorSemantics() && !op.hasDynamicShape())
         nested.push_back(op);
     });
     for (linalg::LinalgOp op : nested) {
-      SmallVector<int64_t> tiles = registerTile(op, vectorWidth, rows, false);
-      if (!tiles.empty())
-        tileStepReductions(rewriter, op, tiles);
+      if (isContraction(op)) {
+        SmallVector<int64_t> tiles = registerTile(op, vectorWidth, rows, false);
+        if (!tiles.empty())
+          tileStepReductions(rewriter, op, tiles);
+        continue;
+      }
+      SmallVector<int64_t> tiles = rowTile(op, vectorWidth);
+      if (tiles.empty())
+        continue;
+      scf::SCFTilingOptions tiling;
+      tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), tiling);
+      if (succeeded(r))
+        rewriter.replaceOp(op, r->replacements);
     }
 
     // Clean up what tiling left (dead producers, folded slices).
@@ -215,7 +316,31 @@ struct NNCPUTileAndVectorizePass
       if (succeeded(v))
         rewriter.replaceOp(op, v->replacements);
     }
+    // Vectorized exp/tanh/erf become polynomial approximations (a few ulp
+    // in f32) so that they stay vectors; libm would scalarize them. Scalar
+    // math keeps libm.
+    {
+      RewritePatternSet approx(ctx);
+      populateMathPolynomialApproximationPatterns(approx, [](StringRef name) {
+        return name == math::ExpOp::getOperationName() ||
+               name == math::TanhOp::getOperationName() ||
+               name == math::ErfOp::getOperationName();
+      });
+      SmallVector<Operation *> vectorMath;
+      func.walk([&](Operation *op) {
+        if (isa<math::ExpOp, math::TanhOp, math::ErfOp>(op) &&
+            isa<VectorType>(op->getResult(0).getType()))
+          vectorMath.push_back(op);
+      });
+      GreedyRewriteConfig config;
+      config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+      if (failed(
+              applyOpPatternsGreedily(vectorMath, std::move(approx), config)))
+        return signalPassFailure();
+    }
     RewritePatternSet patterns(ctx);
+    // Before the broadcasts fold into the contraction's maps.
+    patterns.add<SteppedContractToFMA>(ctx, /*benefit=*/2);
     vector::populateVectorReductionToContractPatterns(patterns);
     vector::populateSinkVectorOpsPatterns(patterns);
     vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
