@@ -141,7 +141,9 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
 
     - convolutions, contractions, norms, softmax, pooling and activations
       become `linalg.generic` ops (one per op, or a few for the reductions of
-      the norms and softmax), padding becomes `tensor.pad`;
+      the norms and softmax), padding becomes `tensor.pad`; an NCHW
+      convolution is computed in NHWC between `linalg.transpose` ops
+      (option `nchw-conv-as-nhwc`);
     - image/token/window/head reshapes become `tensor.expand_shape`,
       `tensor.collapse_shape` and `linalg.transpose`;
     - `nn.attention` becomes a flash-attention loop nest: `scf.for` over
@@ -159,7 +161,10 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
     Option<"queryBlock", "query-block", "int64_t", /*default=*/"64",
            "Query rows per attention tile">,
     Option<"keyBlock", "key-block", "int64_t", /*default=*/"64",
-           "Keys per attention tile">
+           "Keys per attention tile">,
+    Option<"nchwConvAsNHWC", "nchw-conv-as-nhwc", "bool", /*default=*/"true",
+           "Compute NCHW convolutions in NHWC (transposes around an NHWC "
+           "convolution, whose output channels vectorize)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

@@ -385,12 +385,46 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
 // Convolution
 //===----------------------------------------------------------------------===//
 
+/// linalg.transpose of `v` by `perm` into a fresh tensor.
+Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
+  SmallVector<OpFoldResult> in = sizesOf(b, loc, v), out;
+  for (int64_t p : perm)
+    out.push_back(in[p]);
+  Type elt = cast<RankedTensorType>(v.getType()).getElementType();
+  Value init = emptyTensor(b, loc, out, elt);
+  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
+}
+
 struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
-  using OpRewritePattern::OpRewritePattern;
+  bool nchwAsNHWC;
+  Conv2DLowering(MLIRContext *ctx, bool nchwAsNHWC)
+      : OpRewritePattern(ctx), nchwAsNHWC(nchwAsNHWC) {
+    // An NCHW conv becomes an NHWC one, which this pattern lowers next.
+    setHasBoundedRewriteRecursion();
+  }
+
   LogicalResult matchAndRewrite(Conv2DOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     bool nchw = op.isNCHW();
+    if (nchw && nchwAsNHWC) {
+      // NCHW computes as NHWC: output channels are then the contiguous
+      // vector dimension of the register block and of the filter rows. The
+      // input and the filter are transposed in, the result back out (a
+      // constant filter's transpose folds at compile time).
+      Value x = transposed(rewriter, loc, op.getInput(), {0, 2, 3, 1});
+      Value w = transposed(rewriter, loc, op.getFilter(), {2, 3, 1, 0});
+      auto rt = cast<RankedTensorType>(op.getType());
+      auto nhwcType =
+          RankedTensorType::get({rt.getDimSize(0), rt.getDimSize(2),
+                                 rt.getDimSize(3), rt.getDimSize(1)},
+                                rt.getElementType());
+      Value conv = Conv2DOp::create(
+          rewriter, loc, nhwcType, x, w, op.getBias(), Layout::NHWC,
+          op.getStrides(), op.getDilations(), op.getPadding(), op.getGroups());
+      replaceCast(rewriter, op, transposed(rewriter, loc, conv, {0, 3, 1, 2}));
+      return success();
+    }
     auto it = cast<RankedTensorType>(op.getInput().getType());
     Type elt = it.getElementType();
     int64_t g = op.getGroups();
@@ -413,12 +447,18 @@ struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
         initWithBias(rewriter, loc, sizes, elt, op.getBias(), nchw ? 1 : 3);
     Value input = padImage(rewriter, loc, op.getInput(), nchw, pad,
                            cstF(rewriter, loc, elt, 0.0));
-    // Loops: n, f, oh, ow (parallel), c (per group), kh, kw (reduction).
+    // Loops: n, f, oh, ow (parallel, see below for the order), c (per
+    // group), kh, kw (reduction).
     // Output channel f belongs to group f / (F/g), reading input channels
     // (f / (F/g)) * (C/g) + c.
     MLIRContext *ctx = rewriter.getContext();
-    AffineExpr n = getAffineDimExpr(0, ctx), fo = getAffineDimExpr(1, ctx),
-               y = getAffineDimExpr(2, ctx), x = getAffineDimExpr(3, ctx),
+    // Loop order (n, f, oy, ox) for NCHW, (n, oy, ox, f) for NHWC: the
+    // output's innermost dimension is the innermost parallel loop, the one
+    // that vectorizes.
+    AffineExpr n = getAffineDimExpr(0, ctx),
+               fo = getAffineDimExpr(nchw ? 1 : 3, ctx),
+               y = getAffineDimExpr(nchw ? 2 : 1, ctx),
+               x = getAffineDimExpr(nchw ? 3 : 2, ctx),
                c = getAffineDimExpr(4, ctx), ky = getAffineDimExpr(5, ctx),
                kx = getAffineDimExpr(6, ctx);
     auto ft = cast<RankedTensorType>(op.getFilter().getType());
@@ -440,8 +480,6 @@ struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
               AffineMap::get(7, 0, {ky, kx, c, fo}, ctx),
               AffineMap::get(7, 0, {n, y, x, fo}, ctx)};
     }
-    // The generic's loop order is (n, f, y, x, c, ky, kx) for both layouts;
-    // the output map of NHWC places f last.
     SmallVector<IteratorType> its = {kPar, kPar, kPar, kPar, kRed, kRed, kRed};
     Value res = generic(rewriter, loc, {input, op.getFilter()}, init, maps, its,
                         mulAddBody);
@@ -1088,11 +1126,12 @@ struct NNLowerToLinalgPass
         BinaryLowering<SubOp, arith::SubFOp>,
         BinaryLowering<MulOp, arith::MulFOp>,
         BinaryLowering<DivOp, arith::DivFOp>, LinearLowering, MatmulLowering,
-        Conv2DLowering, PatchEmbedLowering, PoolLowering<MaxPool2DOp, true>,
+        PatchEmbedLowering, PoolLowering<MaxPool2DOp, true>,
         PoolLowering<AvgPool2DOp, false>, GlobalAvgPoolLowering,
         LayerNormLowering, BatchNormLowering, SoftmaxLowering,
         ImageToTokensLowering, TokensToImageLowering, SplitHeadsLowering,
         MergeHeadsLowering, WindowPartitionLowering, WindowMergeLowering>(ctx);
+    patterns.add<Conv2DLowering>(ctx, nchwConvAsNHWC);
     acc::detail::populateAttentionLowering(patterns, queryBlock, keyBlock);
 
     ConversionTarget target(*ctx);

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Interfaces/ValueBoundsOpInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -65,6 +66,20 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
     return ShapedType::isDynamic(ranges[d]) ? t : std::min(t, ranges[d]);
   };
   tiles[vecDim] = cap(vecDim, width);
+  if (auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
+    // A square block: the input's contiguous dimension becomes a second
+    // vector dimension, read with whole-vector loads and transposed in
+    // registers (shuffles).
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    int64_t inLast = perm.size() - 1;
+    unsigned srcDim =
+        std::find(perm.begin(), perm.end(), inLast) - perm.begin();
+    int64_t side = std::min<int64_t>(width, 8);
+    tiles[vecDim] = cap(vecDim, side);
+    if (srcDim != vecDim)
+      tiles[srcDim] = cap(srcDim, side);
+    return tiles;
+  }
   if ((contraction || feedsFromContraction) && outDims.size() >= 2) {
     unsigned rowDim = outDims[outDims.size() - 2];
     tiles[rowDim] = cap(rowDim, rows);
@@ -77,6 +92,39 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
     if (its[d] == utils::IteratorType::reduction)
       tiles[d] = 0;
   return tiles;
+}
+
+/// Constant upper bounds of the loop ranges of `op` (each loop read through
+/// some operand dimension), e.g. 8 for a partial tile min(8, N - i).
+std::optional<SmallVector<int64_t>> loopUpperBounds(linalg::LinalgOp op) {
+  SmallVector<int64_t> bounds(op.getNumLoops(), ShapedType::kDynamic);
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<ShapedType>(operand.get().getType());
+    if (!type)
+      continue;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    for (auto [i, e] : llvm::enumerate(map.getResults())) {
+      auto d = dyn_cast<AffineDimExpr>(e);
+      if (!d)
+        continue;
+      int64_t bound = type.getDimSize(i);
+      if (ShapedType::isDynamic(bound)) {
+        FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
+            presburger::BoundType::UB,
+            ValueBoundsConstraintSet::Variable(operand.get(), i), nullptr,
+            /*closedUB=*/true);
+        if (failed(ub))
+          continue;
+        bound = *ub;
+      }
+      int64_t &b = bounds[d.getPosition()];
+      b = ShapedType::isDynamic(b) ? bound : std::min(b, bound);
+    }
+  }
+  if (llvm::any_of(
+          bounds, [](int64_t b) { return b <= 0 || ShapedType::isDynamic(b); }))
+    return std::nullopt;
+  return bounds;
 }
 
 /// Tile sizes that cut a non-contraction op with a static iteration space
@@ -190,31 +238,59 @@ struct NNCPUTileAndVectorizePass
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
 
-    // Roots: top-level linalg ops on tensors that no linalg op reads.
+    // Which producers the tile of a consumer takes in: fills and
+    // elementwise/broadcast ops (recomputed per tile, cheap), and a
+    // contraction whose only reader is an all-parallel op reading it
+    // element for element (conv -> bias -> relu). Transposes are not fused:
+    // per tile they would become strided gathers; they are tiled alone.
+    auto fusible = [](linalg::LinalgOp p) -> bool {
+      if (isa<linalg::FillOp>(p))
+        return true;
+      if (isa<linalg::TransposeOp>(p))
+        return false;
+      if (isAllParallel(p))
+        return true;
+      if (!isContraction(p) || !p->hasOneUse())
+        return false;
+      auto user = dyn_cast<linalg::LinalgOp>(*p->getUsers().begin());
+      if (!user || !isAllParallel(user) || isa<linalg::TransposeOp>(user))
+        return false;
+      AffineMap out = user.getIndexingMapMatchingResult(user->getResult(0));
+      for (OpOperand *in : user.getDpsInputOperands())
+        if (in->get().getDefiningOp() == p.getOperation() &&
+            user.getMatchingIndexingMap(in) != out)
+          return false;
+      return true;
+    };
+    // Roots: top-level linalg ops on tensors that no consumer's tile takes
+    // in, consumers first. (Decided before any tiling: tiling changes the
+    // uses that `fusible` looks at.)
     SmallVector<linalg::LinalgOp> roots;
-    for (Operation &op : func.getBody().getOps()) {
+    llvm::SmallPtrSet<Operation *, 16> fused;
+    SmallVector<Operation *> topLevel;
+    for (Operation &op : func.getBody().getOps())
+      topLevel.push_back(&op);
+    for (Operation &op : llvm::make_pointee_range(llvm::reverse(topLevel))) {
       auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
       if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
           linalgOp->getNumResults() != 1)
         continue;
-      bool readByLinalg = llvm::any_of(linalgOp->getUsers(), [](Operation *u) {
-        return isa<linalg::LinalgOp>(u);
-      });
-      if (!readByLinalg)
+      bool canFuse = fusible(linalgOp);
+      if (canFuse)
+        fused.insert(linalgOp);
+      bool fusedEverywhere =
+          canFuse && !linalgOp->use_empty() &&
+          llvm::all_of(linalgOp->getUsers(),
+                       [&](Operation *u) { return isa<linalg::LinalgOp>(u); });
+      if (!fusedEverywhere)
         roots.push_back(linalgOp);
     }
 
     for (linalg::LinalgOp root : roots) {
-      // Contractions that feed the root directly are fused into its tile;
-      // any other reduction is computed once, outside.
-      llvm::SmallPtrSet<Operation *, 4> direct;
       bool fromContraction = false;
       for (Value in : root.getDpsInputs())
-        if (Operation *def = in.getDefiningOp()) {
-          direct.insert(def);
-          if (auto l = dyn_cast<linalg::LinalgOp>(def))
-            fromContraction |= isContraction(l);
-        }
+        if (auto l = in.getDefiningOp<linalg::LinalgOp>())
+          fromContraction |= isContraction(l);
       SmallVector<int64_t> tiles =
           registerTile(root, vectorWidth, rows, fromContraction);
       if (tiles.empty())
@@ -229,11 +305,9 @@ struct NNCPUTileAndVectorizePass
       options.setFusionControlFn(
           [&](tensor::ExtractSliceOp, OpResult producer, bool)
               -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-            auto p = dyn_cast<linalg::LinalgOp>(producer.getOwner());
-            if (!p)
-              return std::nullopt;
-            if (isa<linalg::FillOp>(p) || isAllParallel(p) ||
-                direct.contains(p))
+            Operation *p = producer.getOwner();
+            if (fused.contains(p) ||
+                (isa<linalg::LinalgOp>(p) && isa<linalg::FillOp>(p)))
               return scf::SCFTileAndFuseOptions::ControlFnResult{};
             return std::nullopt;
           });
@@ -299,22 +373,142 @@ struct NNCPUTileAndVectorizePass
     // Only register-sized iteration spaces: a whole-tensor op (a norm's
     // statistics, a global pool) would become one enormous vector, spilled
     // to the stack and slow to compile; those stay loops for LLVM.
-    SmallVector<linalg::LinalgOp> candidates;
+    // In a tile, a convolution's window loops have one iteration: `oy + ky`
+    // with ky in [0, 1) is `oy`, and a strided window `2 * ox` reads every
+    // other element (a strided slice of the operand, read with the plain map
+    // `ox`). Rewriting the input maps so makes the tile a plain contraction
+    // (projected permutations), which vectorizes like a matmul register
+    // block.
+    SmallVector<linalg::GenericOp> generics;
+    func.walk([&](linalg::GenericOp op) {
+      if (op.hasPureTensorSemantics() && !op.hasDynamicShape())
+        generics.push_back(op);
+    });
+    for (linalg::GenericOp op : generics) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      MLIRContext *c = op.getContext();
+      SmallVector<Attribute> maps;
+      bool changed = false;
+      for (OpOperand &operand : op->getOpOperands()) {
+        AffineMap m = op.getMatchingIndexingMap(&operand);
+        bool compound = llvm::any_of(m.getResults(), [](AffineExpr e) {
+          return !isa<AffineDimExpr, AffineConstantExpr>(e);
+        });
+        auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+        if (!compound || !type || !type.hasStaticShape() ||
+            op.isDpsInit(&operand)) {
+          maps.push_back(AffineMapAttr::get(m));
+          continue;
+        }
+        AffineMap n = m;
+        for (auto [d, r] : llvm::enumerate(ranges))
+          if (r == 1)
+            n = n.replace(getAffineDimExpr(d, c), getAffineConstantExpr(0, c),
+                          n.getNumDims(), n.getNumSymbols());
+        n = simplifyAffineMap(n);
+        SmallVector<AffineExpr> results;
+        SmallVector<int64_t> strides, sizes;
+        bool ok = true;
+        for (auto [e, ne] : llvm::zip(m.getResults(), n.getResults())) {
+          int64_t stride = 1;
+          AffineExpr r = ne;
+          if (auto bin = dyn_cast<AffineBinaryOpExpr>(ne);
+              bin && bin.getKind() == AffineExprKind::Mul)
+            if (auto k = dyn_cast<AffineConstantExpr>(bin.getRHS()))
+              if (isa<AffineDimExpr>(bin.getLHS())) {
+                stride = k.getValue();
+                r = bin.getLHS();
+              }
+          if (isa<AffineDimExpr, AffineConstantExpr>(e))
+            r = e; // keep plain results (they name the loops)
+          int64_t size;
+          if (auto d = dyn_cast<AffineDimExpr>(r))
+            size = ranges[d.getPosition()];
+          else if (auto k = dyn_cast<AffineConstantExpr>(r);
+                   k && k.getValue() == 0)
+            size = 1;
+          else {
+            ok = false;
+            break;
+          }
+          results.push_back(r);
+          strides.push_back(stride);
+          sizes.push_back(size);
+        }
+        AffineMap nm =
+            ok ? AffineMap::get(m.getNumDims(), m.getNumSymbols(), results, c)
+               : AffineMap();
+        if (!ok || !nm.isProjectedPermutation(/*allowZeroInResults=*/true)) {
+          maps.push_back(AffineMapAttr::get(m));
+          continue;
+        }
+        // A result that was a constant 0 reads index 0 of a dimension whose
+        // extent may be larger: slice it to 1 (the new map reads 0 there).
+        bool needSlice = false;
+        for (auto [i, sz] : llvm::enumerate(sizes))
+          needSlice |= strides[i] != 1 || sz != type.getDimSize(i);
+        if (needSlice) {
+          rewriter.setInsertionPoint(op);
+          SmallVector<OpFoldResult> offs(sizes.size(),
+                                         rewriter.getIndexAttr(0));
+          auto sliceType = RankedTensorType::get(sizes, type.getElementType());
+          Value slice = tensor::ExtractSliceOp::create(
+              rewriter, op.getLoc(), sliceType, operand.get(), offs,
+              getAsIndexOpFoldResult(c, sizes),
+              getAsIndexOpFoldResult(c, strides));
+          rewriter.modifyOpInPlace(op, [&] { operand.set(slice); });
+        }
+        maps.push_back(AffineMapAttr::get(nm));
+        changed = true;
+      }
+      if (changed)
+        rewriter.modifyOpInPlace(
+            op, [&] { op.setIndexingMapsAttr(ArrayAttr::get(c, maps)); });
+    }
+
+    // Partial tiles (a size that is not a multiple of the tile) have
+    // dynamic shapes bounded by the tile: they are vectorized at the bound
+    // with masks.
+    SmallVector<std::pair<linalg::LinalgOp, SmallVector<int64_t>>> candidates;
     func.walk([&](linalg::LinalgOp op) {
-      if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
+      if (!op.hasPureTensorSemantics())
         return;
+      SmallVector<int64_t> sizes;
+      if (!op.hasDynamicShape()) {
+        sizes = op.getStaticLoopRanges();
+      } else {
+        // Masked vectorization: only elementwise ops with identity maps
+        // (masks through permuted or broadcast transfers do not verify).
+        if (!isAllParallel(op) ||
+            !llvm::all_of(op.getIndexingMapsArray(),
+                          [](AffineMap m) { return m.isIdentity(); }))
+          return;
+        std::optional<SmallVector<int64_t>> bounds = loopUpperBounds(op);
+        if (!bounds)
+          return;
+        sizes = *bounds;
+      }
       int64_t elements = 1;
-      for (int64_t r : op.getStaticLoopRanges())
+      for (int64_t r : sizes)
         elements *= r;
       if (elements <= kMaxVectorElements)
-        candidates.push_back(op);
+        candidates.push_back(
+            {op, op.hasDynamicShape() ? sizes : SmallVector<int64_t>{}});
     });
-    for (linalg::LinalgOp op : candidates) {
+    for (auto &[op, sizes] : candidates) {
       rewriter.setInsertionPoint(op);
-      FailureOr<linalg::VectorizationResult> v =
-          linalg::vectorize(rewriter, op);
+      FailureOr<linalg::VectorizationResult> v = linalg::vectorize(
+          rewriter, op, sizes, SmallVector<bool>(sizes.size(), false));
       if (succeeded(v))
         rewriter.replaceOp(op, v->replacements);
+    }
+    // Masks go into the masked transfers themselves (vector.mask regions
+    // would not survive canonicalization).
+    {
+      RewritePatternSet masks(ctx);
+      vector::populateVectorMaskLoweringPatternsForSideEffectingOps(masks);
+      if (failed(applyPatternsGreedily(func, std::move(masks))))
+        return signalPassFailure();
     }
     // Vectorized exp/tanh/erf become polynomial approximations (a few ulp
     // in f32) so that they stay vectors; libm would scalarize them. Scalar
@@ -350,10 +544,88 @@ struct NNCPUTileAndVectorizePass
   }
 };
 
+/// The allocation (or function argument) a memref is a view of.
+Value baseBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Hoists one read/modify/write of an accumulator tile out of `loop`: a
+/// transfer_read and a later transfer_write of the same view at the same
+/// loop-invariant indices, when nothing else in the loop touches the
+/// buffer it views. Unlike upstream's hoisting, the view may be a subview
+/// (a register block written straight into its output); distinct buffers,
+/// including the entry's arguments, are taken not to alias (the ABI
+/// requires outputs not to overlap inputs).
+bool hoistAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
+  Block *body = loop.getBody();
+  for (auto read : body->getOps<vector::TransferReadOp>()) {
+    Value src = read.getBase();
+    if (!isa<MemRefType>(src.getType()) || read.getMask() ||
+        !llvm::all_of(read->getOperands(),
+                      [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }))
+      continue;
+    vector::TransferWriteOp write;
+    for (Operation *op = read->getNextNode(); op; op = op->getNextNode())
+      if (auto w = dyn_cast<vector::TransferWriteOp>(op))
+        if (w.getBase() == src && w.getIndices() == read.getIndices() &&
+            w.getVectorType() == read.getVectorType() && !w.getMask() &&
+            w.getPermutationMap() == read.getPermutationMap())
+          write = w;
+    if (!write)
+      continue;
+    Value base = baseBuffer(src);
+    bool clean = true;
+    loop.walk([&](Operation *op) {
+      if (op == read.getOperation() || op == write.getOperation() || !clean)
+        return;
+      auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+      if (!effects) {
+        if (!op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+          clean = false;
+        return;
+      }
+      SmallVector<MemoryEffects::EffectInstance> list;
+      effects.getEffects(list);
+      for (auto &e : list) {
+        Value v = e.getValue();
+        if (!v || baseBuffer(v) == base)
+          clean = false;
+      }
+    });
+    if (!clean)
+      continue;
+    rewriter.moveOpBefore(read, loop);
+    rewriter.moveOpAfter(write, loop);
+    auto newLoop = cast<scf::ForOp>(*loop.replaceWithAdditionalYields(
+        rewriter, read.getResult(), /*replaceInitOperandUsesInLoop=*/true,
+        [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+          return SmallVector<Value>{write.getVector()};
+        }));
+    rewriter.modifyOpInPlace(write, [&] {
+      write.getValueToStoreMutable().assign(newLoop.getResults().back());
+    });
+    return true;
+  }
+  return false;
+}
+
 struct NNHoistVectorTransfersPass
     : public acc::impl::NNHoistVectorTransfersBase<NNHoistVectorTransfersPass> {
   void runOnOperation() override {
     linalg::hoistRedundantVectorTransfers(getOperation());
+    IRRewriter rewriter(&getContext());
+    for (bool changed = true; changed;) {
+      changed = false;
+      SmallVector<scf::ForOp> loops;
+      getOperation().walk([&](scf::ForOp l) { loops.push_back(l); });
+      for (scf::ForOp l : loops)
+        if (hoistAccumulator(rewriter, l)) {
+          changed = true;
+          break; // the loop was replaced: collect again
+        }
+    }
     // n-D reductions and contractions to the 1-D forms that the LLVM
     // conversion understands.
     RewritePatternSet patterns(&getContext());
@@ -365,7 +637,7 @@ struct NNHoistVectorTransfersPass
     vector::populateVectorBroadcastLoweringPatterns(patterns);
     vector::populateVectorShapeCastLoweringPatterns(patterns);
     vector::populateVectorTransposeLoweringPatterns(
-        patterns, vector::VectorTransposeLowering::EltWise);
+        patterns, vector::VectorTransposeLowering::Shuffle1D);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -1,4 +1,5 @@
-// RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -split-input-file | FileCheck %s
+// RUN: acc-opt %s -nn-lower-to-linalg=nchw-conv-as-nhwc=false -canonicalize -split-input-file | FileCheck %s
+// RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -split-input-file | FileCheck %s --check-prefix=NHWC
 
 // Flash attention: tiled over query blocks and key/value blocks with an
 // online softmax. No Nq x Nk tensor exists anywhere: tiles are 64 x 64 (the
@@ -81,7 +82,8 @@ func.func @attention_gqa_dynamic(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf
 // -----
 
 // conv2d: padding, then one generic over (n, f, oh, ow, c, kh, kw) with the
-// bias broadcast into the init.
+// bias broadcast into the init (NCHW computed as NCHW:
+// nchw-conv-as-nhwc=false).
 // CHECK-DAG: #[[IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 * 2 + d5, d3 * 2 + d6)>
 // CHECK-DAG: #[[FILTER:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
 // CHECK-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
@@ -91,6 +93,14 @@ func.func @attention_gqa_dynamic(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf
 // CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[FILTER]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[PAD]], %arg1 : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%[[BIAS]] : tensor<1x16x4x4xf32>)
 // CHECK:   arith.mulf
 // CHECK:   arith.addf
+// By default the NCHW conv computes in NHWC: input and filter transposed
+// in, the (n, oh, ow, f, c, kh, kw) generic, the result transposed out.
+// NHWC-LABEL: func.func @conv
+// NHWC: %[[X:.+]] = linalg.transpose ins(%arg0 : tensor<1x8x8x8xf32>) outs(%{{.+}} : tensor<1x8x8x8xf32>) permutation = [0, 2, 3, 1]
+// NHWC: %[[W:.+]] = linalg.transpose ins(%arg1 : tensor<16x8x3x3xf32>) outs(%{{.+}} : tensor<3x3x8x16xf32>) permutation = [2, 3, 1, 0]
+// NHWC: %[[PAD:.+]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// NHWC: %[[C:.+]] = linalg.generic {{.*}} ins(%[[PAD]], %[[W]] : tensor<1x10x10x8xf32>, tensor<3x3x8x16xf32>) outs(%{{.+}} : tensor<1x4x4x16xf32>)
+// NHWC: linalg.transpose ins(%[[C]] : tensor<1x4x4x16xf32>) outs(%{{.+}} : tensor<1x16x4x4xf32>) permutation = [0, 3, 1, 2]
 func.func @conv(%x: tensor<1x8x8x8xf32>, %w: tensor<16x8x3x3xf32>, %b: tensor<16xf32>) -> tensor<1x16x4x4xf32> {
   %0 = nn.conv2d %x, %w bias(%b) layout(nchw) {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x8xf32>, tensor<16x8x3x3xf32>, tensor<16xf32>) -> tensor<1x16x4x4xf32>
   return %0 : tensor<1x16x4x4xf32>
@@ -99,7 +109,9 @@ func.func @conv(%x: tensor<1x8x8x8xf32>, %w: tensor<16x8x3x3xf32>, %b: tensor<16
 // -----
 
 // Grouped NHWC conv: output channel f reads input channel (f floordiv 4) * 2 + c.
-// CHECK: #[[IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d2 + d5, d3 + d6, (d1 floordiv 4) * 2 + d4)>
+// NHWC loops are (n, oh, ow, f, c, kh, kw): f, the contiguous output
+// dimension, is the innermost parallel loop.
+// CHECK: #[[IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1 + d5, d2 + d6, (d3 floordiv 4) * 2 + d4)>
 // CHECK-LABEL: func.func @conv_grouped_nhwc
 // CHECK: linalg.generic {indexing_maps = [#[[IN]]
 func.func @conv_grouped_nhwc(%x: tensor<1x5x5x6xf32>, %w: tensor<3x3x2x12xf32>) -> tensor<1x3x3x12xf32> {
