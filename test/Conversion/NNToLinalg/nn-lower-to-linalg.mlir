@@ -93,8 +93,8 @@ func.func @attention_gqa_dynamic(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf
 // CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[FILTER]], #[[OUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[PAD]], %arg1 : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>) outs(%[[BIAS]] : tensor<1x16x4x4xf32>)
 // CHECK:   arith.mulf
 // CHECK:   arith.addf
-// By default the NCHW conv computes in NHWC: input and filter transposed
-// in, the (n, oh, ow, f, c, kh, kw) generic, the result transposed out.
+// By default the NCHW conv computes in the NHWC layout (input and filter transposed
+// in, the (n, oh, ow, f, c, kh, kw) generic, the result transposed out).
 // NHWC-LABEL: func.func @conv
 // NHWC: %[[X:.+]] = linalg.transpose ins(%arg0 : tensor<1x8x8x8xf32>) outs(%{{.+}} : tensor<1x8x8x8xf32>) permutation = [0, 2, 3, 1]
 // NHWC: %[[W:.+]] = linalg.transpose ins(%arg1 : tensor<16x8x3x3xf32>) outs(%{{.+}} : tensor<3x3x8x16xf32>) permutation = [2, 3, 1, 0]
