@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 enum { kMaxThreads = 256, kSpinIterations = 1 << 16 };
@@ -165,4 +166,107 @@ void acc_rt_parallel_for(acc_rt_body_fn body, void *ctx, int64_t n) {
     break;
   }
   pthread_mutex_unlock(&pool.call);
+}
+
+/*===----------------------------------------------------------------------===*
+ * Caching allocator
+ *
+ * Every block carries a header of `kAlign` bytes (or the requested alignment,
+ * if larger) before the user pointer; its last 16 bytes hold the block's
+ * size class and the header size.
+ *===----------------------------------------------------------------------===*/
+
+enum {
+  kAlign = 64,
+  kCacheMin = 64 << 10,
+  kCacheSlots = 64,
+};
+static const size_t kCacheBytes = (size_t)512 << 20;
+
+static struct {
+  pthread_mutex_t mu;
+  struct {
+    void *base;
+    size_t size;
+  } slot[kCacheSlots];
+  int used;
+  size_t bytes;
+} cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+typedef struct {
+  size_t size;   /* rounded payload size */
+  size_t header; /* bytes from the block's base to the user pointer */
+} BlockInfo;
+
+static size_t roundSize(size_t size) {
+  if (size < kCacheMin)
+    return (size + kAlign - 1) & ~(size_t)(kAlign - 1);
+  return (size + 4095) & ~(size_t)4095;
+}
+
+static void *userPointer(void *base, size_t size, size_t header) {
+  char *p = (char *)base + header;
+  BlockInfo info = {size, header};
+  memcpy(p - sizeof(BlockInfo), &info, sizeof(BlockInfo));
+  return p;
+}
+
+void *acc_rt_aligned_alloc(size_t alignment, size_t size) {
+  size_t header = alignment > kAlign ? alignment : kAlign;
+  size_t rounded = roundSize(size ? size : 1);
+  if (header == kAlign && rounded >= kCacheMin) {
+    pthread_mutex_lock(&cache.mu);
+    for (int i = 0; i < cache.used; ++i)
+      if (cache.slot[i].size == rounded) {
+        void *base = cache.slot[i].base;
+        cache.slot[i] = cache.slot[--cache.used];
+        cache.bytes -= rounded;
+        pthread_mutex_unlock(&cache.mu);
+        return userPointer(base, rounded, header);
+      }
+    pthread_mutex_unlock(&cache.mu);
+  }
+  void *base = NULL;
+  if (posix_memalign(&base, header, rounded + header) != 0)
+    return NULL;
+  return userPointer(base, rounded, header);
+}
+
+void *acc_rt_alloc(size_t size) { return acc_rt_aligned_alloc(kAlign, size); }
+
+void acc_rt_free(void *ptr) {
+  if (!ptr)
+    return;
+  BlockInfo info;
+  memcpy(&info, (char *)ptr - sizeof(BlockInfo), sizeof(BlockInfo));
+  void *base = (char *)ptr - info.header;
+  if (info.header == kAlign && info.size >= kCacheMin &&
+      info.size <= kCacheBytes) {
+    pthread_mutex_lock(&cache.mu);
+    /* Make room: evict the oldest blocks. */
+    while (cache.used > 0 && (cache.used == kCacheSlots ||
+                              cache.bytes + info.size > kCacheBytes)) {
+      free(cache.slot[0].base);
+      cache.bytes -= cache.slot[0].size;
+      memmove(&cache.slot[0], &cache.slot[1],
+              (size_t)(cache.used - 1) * sizeof(cache.slot[0]));
+      --cache.used;
+    }
+    cache.slot[cache.used].base = base;
+    cache.slot[cache.used].size = info.size;
+    ++cache.used;
+    cache.bytes += info.size;
+    pthread_mutex_unlock(&cache.mu);
+    return;
+  }
+  free(base);
+}
+
+void acc_rt_release_memory(void) {
+  pthread_mutex_lock(&cache.mu);
+  for (int i = 0; i < cache.used; ++i)
+    free(cache.slot[i].base);
+  cache.used = 0;
+  cache.bytes = 0;
+  pthread_mutex_unlock(&cache.mu);
 }

@@ -3,7 +3,8 @@
  * Part of the acc project.
  *
  * What a model compiled by acc calls at run time, besides libc and libm: a
- * fixed pool of worker threads that runs the parallel loops of the model.
+ * fixed pool of worker threads that runs the parallel loops of the model,
+ * and a caching allocator for its intermediate buffers.
  * Link libacc_runtime.a and -lpthread with every object acc-compile emits
  * (shared libraries built with `acc-compile --shared` contain it already).
  *
@@ -17,6 +18,7 @@
 #ifndef ACC_RUNTIME_H
 #define ACC_RUNTIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -35,6 +37,16 @@ void acc_rt_parallel_for(acc_rt_body_fn body, void *ctx, int64_t n);
 
 /* The number of threads parallel loops use (at least 1). */
 int acc_rt_num_threads(void);
+
+/* Heap buffers of compiled models (their intermediates). Freed blocks of
+ * 64 KiB or more are kept, up to 512 MiB in all, and handed out again for
+ * the same size: a model called repeatedly reuses its buffers instead of
+ * page-faulting fresh memory on every call. Thread safe. */
+void *acc_rt_alloc(size_t size);
+void *acc_rt_aligned_alloc(size_t alignment, size_t size);
+void acc_rt_free(void *ptr);
+/* Returns every kept block to the system. */
+void acc_rt_release_memory(void);
 
 #ifdef __cplusplus
 }

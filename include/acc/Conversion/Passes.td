@@ -67,6 +67,20 @@ def NNCPUPromoteTileBuffers : Pass<"nn-cpu-promote-tile-buffers",
   ];
 }
 
+def NNCPURuntimeAllocator : Pass<"nn-cpu-runtime-allocator",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Point heap allocations at acc's caching allocator";
+  let description = [{
+    In the LLVM dialect, after `finalize-memref-to-llvm` ran with
+    `use-generic-functions`, renames its allocation functions
+    (`_mlir_memref_to_llvm_alloc`, `_mlir_memref_to_llvm_aligned_alloc`,
+    `_mlir_memref_to_llvm_free`) to acc's runtime: `acc_rt_alloc`,
+    `acc_rt_aligned_alloc`, `acc_rt_free` (`runtime/acc_runtime.h`). The
+    runtime keeps freed large blocks for reuse, so a model called repeatedly
+    does not page-fault fresh memory for its intermediates on every call.
+  }];
+}
+
 def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
                                  "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops for registers, fuse producers, vectorize";

@@ -24,6 +24,7 @@
 namespace acc {
 #define GEN_PASS_DEF_NNCPUPARALLELIZE
 #define GEN_PASS_DEF_NNCPUPROMOTETILEBUFFERS
+#define GEN_PASS_DEF_NNCPURUNTIMEALLOCATOR
 #include "acc/Conversion/Passes.h.inc"
 } // namespace acc
 
@@ -306,6 +307,29 @@ struct NNCPUPromoteTileBuffersPass
                                              alloc.getAlignmentAttr());
       rewriter.eraseOp(dealloc);
       rewriter.replaceOp(alloc, alloca.getResult());
+    }
+  }
+};
+struct NNCPURuntimeAllocatorPass
+    : public acc::impl::NNCPURuntimeAllocatorBase<NNCPURuntimeAllocatorPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    const std::pair<StringRef, StringRef> names[] = {
+        {"_mlir_memref_to_llvm_alloc", "acc_rt_alloc"},
+        {"_mlir_memref_to_llvm_aligned_alloc", "acc_rt_aligned_alloc"},
+        {"_mlir_memref_to_llvm_free", "acc_rt_free"}};
+    for (auto [from, to] : names) {
+      auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(from);
+      if (!fn)
+        continue;
+      if (module.lookupSymbol(to)) {
+        fn.emitOpError("cannot be renamed: '") << to << "' exists already";
+        return signalPassFailure();
+      }
+      if (failed(SymbolTable::replaceAllSymbolUses(
+              fn, StringAttr::get(&getContext(), to), module)))
+        return signalPassFailure();
+      SymbolTable::setSymbolName(fn, to);
     }
   }
 };

@@ -1,6 +1,7 @@
 /* Checks acc_rt_parallel_for: every iteration runs exactly once, for any n
  * and thread count; nested loops and concurrent callers complete and cover
- * their ranges; the thread count follows ACC_NUM_THREADS.
+ * their ranges; the thread count follows ACC_NUM_THREADS; the caching
+ * allocator aligns, reuses and keeps blocks apart.
  * usage: pool_check EXPECTED_THREADS (0: any) */
 #include "acc_runtime.h"
 
@@ -8,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int failures;
 #define CHECK(cond, ...)                                                       \
@@ -87,6 +89,37 @@ int main(int argc, char **argv) {
     pthread_join(t[i], NULL);
     CHECK(ok[i], "concurrent caller %d", i);
   }
+  /* The caching allocator: alignment, reuse of a freed large block, no
+   * overlap between live blocks, contents intact. */
+  for (size_t align = 16; align <= 4096; align *= 4) {
+    char *p = acc_rt_aligned_alloc(align, 1000);
+    CHECK(p && ((uintptr_t)p % align) == 0, "alignment %zu", align);
+    memset(p, 1, 1000);
+    acc_rt_free(p);
+  }
+  char *big = acc_rt_alloc(1 << 20);
+  CHECK(((uintptr_t)big % 64) == 0, "default alignment");
+  memset(big, 7, 1 << 20);
+  acc_rt_free(big);
+  char *again = acc_rt_alloc(1 << 20);
+  CHECK(again == big, "a freed 1 MiB block is reused");
+  char *other = acc_rt_alloc(1 << 20);
+  CHECK(other != again, "live blocks are distinct");
+  memset(other, 3, 1 << 20);
+  int intact = 1;
+  for (int i = 0; i < (1 << 20); ++i)
+    intact &= other[i] == 3;
+  CHECK(intact, "block contents");
+  acc_rt_free(again);
+  acc_rt_free(other);
+  acc_rt_free(NULL);
+  for (int r = 0; r < 200; ++r) { /* more than the cache holds */
+    char *x = acc_rt_alloc((size_t)(64 + r) << 10);
+    x[0] = 1;
+    acc_rt_free(x);
+  }
+  acc_rt_release_memory();
+
   printf("%s: %d threads\n", failures ? "FAILED" : "OK", threads);
   return failures != 0;
 }
