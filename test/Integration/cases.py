@@ -312,6 +312,7 @@ def attention_cases():
         attention_case("attn_static_full", 1, 2, 1, 128, 192, 16, 8),
         attention_case("attn_static_causal", 1, 2, 2, 192, 192, 16, 16, "causal"),
         attention_case("attn_static_window", 1, 4, 2, 256, 256, 16, 16, "sliding_window", 37),
+        attention_case("attn_static_window_d64", 1, 2, 2, 320, 320, 64, 64, "sliding_window", 100),
         attention_case("attn_static_mask", 1, 2, 2, 128, 128, 8, 8, "causal", mask_shape=(128, 128)),
     ]
 

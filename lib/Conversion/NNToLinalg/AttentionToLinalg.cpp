@@ -152,14 +152,14 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     int64_t nkStatic = cast<RankedTensorType>(k.getType()).getDimSize(2);
     bool staticQ =
         !ShapedType::isDynamic(nqStatic) && nqStatic % queryBlock == 0;
-    // Sliding windows keep dynamic key tiles for now: their static variant
-    // (first block aligned down) crashed at run time and is not understood
-    // yet.
+    // Masked self-attention: the key range ends at a query block's end, a
+    // multiple of the key block; a window's first block is aligned down to
+    // a key-block boundary (the keys before the window are masked).
     bool staticK = !ShapedType::isDynamic(nkStatic) &&
                    nkStatic % keyBlock == 0 &&
                    (kind == MaskKind::None ||
-                    (kind == MaskKind::Causal && staticQ &&
-                     nqStatic == nkStatic && queryBlock % keyBlock == 0));
+                    (staticQ && nqStatic == nkStatic &&
+                     queryBlock % keyBlock == 0));
     Value bq =
         staticQ ? bqStep
                 : Value(arith::MinSIOp::create(
@@ -182,6 +182,9 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
           arith::SubIOp::create(b, loc, firstPos, cstIdx(b, loc, window - 1));
       start = arith::MaxSIOp::create(b, loc, start, c0);
       kStart = arith::MinSIOp::create(b, loc, start, kEnd);
+      if (staticK)
+        kStart = arith::MulIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, kStart, bkStep), bkStep);
     }
 
     Value m0 = filled(b, loc, {bq}, elt, negInf);

@@ -59,7 +59,11 @@ func.func @attention_causal(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 // CHECK:   %[[S:.+]] = arith.subi %[[I0]], %c255
 // CHECK:   %[[S1:.+]] = arith.maxsi %[[S]], %c0
 // CHECK:   %[[START:.+]] = arith.minsi %[[S1]], %{{.+}}
-// CHECK:   scf.for %{{.+}} = %[[START]] to %{{.+}} step %c64
+// Static 64 x 64 tiles: the first key block is aligned down to a multiple of
+// 64 (keys before the window fall in the masked edge block).
+// CHECK:   %[[Q:.+]] = arith.divui %[[START]], %c64
+// CHECK:   %[[ALIGNED:.+]] = arith.muli %[[Q]], %c64
+// CHECK:   scf.for %{{.+}} = %[[ALIGNED]] to %{{.+}} step %c64 iter_args({{.*}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>)
 func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf32>, %v: tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32> {
   %0 = nn.attention %q, %k, %v mask(sliding_window) {window = 256} : (tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32>
   return %0 : tensor<1x8x4096x64xf32>
