@@ -26,7 +26,7 @@ PACKAGES=(
   python3
   # References for the integration tests: PyTorch in float64, on Debian's
   # own python3 (not a PATH python3 from elsewhere).
-  python3-numpy python3-torch
+  python3-numpy python3-torch python3-torchvision
 )
 
 log() { printf '\033[1m[acc]\033[0m %s\n' "$*" >&2; }

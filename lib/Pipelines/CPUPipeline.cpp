@@ -67,6 +67,8 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   if (!options.lowerToLLVM)
     return;
+  // `int NAME(...)`: 0 on success.
+  pm.addPass(acc::createNNCPUReturnStatus());
 
   // Per-tile temporaries on the stack, allocated once per scope.
   pm.addNestedPass<func::FuncOp>(acc::createNNCPUPromoteTileBuffers());

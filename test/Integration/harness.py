@@ -5,7 +5,7 @@ Each case is an nn function with static shapes, the shapes of its inputs and
 a reference function (torch, float64). All cases of a group are compiled into
 one object, linked with acc's runtime into a shared library and called
 through the C ABI of compiled models:
-void NAME(const float *in0, ..., float *out0, ...).
+int NAME(const float *in0, ..., float *out0, ...), which must return 0.
 
 Inputs are seeded by the case name, so every run sees the same data; --dump
 writes each output (.npy) for comparisons across runs (thread counts).
@@ -76,8 +76,10 @@ def run(cases, acc_compile, runtime, workdir, group, dump=None):
                 ins.append(rng.standard_normal(shape).astype(np.float32))
         outs = [np.full(s, np.nan, np.float32) for s in case.outputs]
         fn = getattr(dll, case.name)
-        fn.restype = None
-        fn(*[a.ctypes.data_as(ctypes.c_void_p) for a in ins + outs])
+        fn.restype = ctypes.c_int
+        status = fn(*[a.ctypes.data_as(ctypes.c_void_p) for a in ins + outs])
+        if status != 0:
+            raise SystemExit("%s returned %d" % (case.name, status))
         if dump:
             os.makedirs(dump, exist_ok=True)
             for i, o in enumerate(outs):

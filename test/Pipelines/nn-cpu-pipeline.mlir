@@ -3,8 +3,9 @@
 // RUN: acc-opt %s --nn-cpu-pipeline=parallel=false | FileCheck %s --check-prefix=SERIAL
 
 // The whole CPU pipeline: static shapes give the bare-pointer ABI, results
-// become trailing output pointers, and nothing calls into MLIR's runtime.
-// CHECK-LABEL: llvm.func @block(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr)
+// become trailing output pointers, the entry returns an int status (0), and
+// nothing calls into MLIR's runtime.
+// CHECK-LABEL: llvm.func @block(%arg0: !llvm.ptr, %arg1: !llvm.ptr, %arg2: !llvm.ptr, %arg3: !llvm.ptr, %arg4: !llvm.ptr) -> i32
 // CHECK-NOT: memrefCopy
 // CHECK-NOT: dealloc_helper
 // CHECK-NOT: nn.

@@ -81,6 +81,18 @@ def NNCPURuntimeAllocator : Pass<"nn-cpu-runtime-allocator",
   }];
 }
 
+def NNCPUReturnStatus : Pass<"nn-cpu-return-status", "::mlir::ModuleOp"> {
+  let summary = "Give public functions the C ABI's int status result";
+  let description = [{
+    After bufferization has turned results into output buffers
+    (`buffer-results-to-out-params`), every public function without results
+    gets an `i32` result, 0 on every return: the compiled entry is
+    `int NAME(const float *in0, ..., float *out0, ...)`, 0 meaning success
+    (see docs/ABI.md). Functions that still have results are left alone.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
                                  "::mlir::func::FuncOp"> {
   let summary = "Tile linalg ops for registers, fuse producers, vectorize";
@@ -127,7 +139,7 @@ def NNCheckStaticABI : Pass<"nn-check-static-abi", "::mlir::ModuleOp"> {
   let summary = "Require static shapes at the boundary of public functions";
   let description = [{
     The CPU pipeline compiles public functions to the bare-pointer ABI
-    `void NAME(const float *in0, ..., float *out0, ...)`, which carries no
+    `int NAME(const float *in0, ..., float *out0, ...)`, which carries no
     dimensions. Until the dims-taking entry exists, a public function whose
     arguments or results have dynamic dimensions gets a located error naming
     the argument, instead of an obscure failure in the LLVM conversion.

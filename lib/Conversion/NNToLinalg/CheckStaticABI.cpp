@@ -6,11 +6,13 @@
 
 #include "acc/Conversion/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace acc {
 #define GEN_PASS_DEF_NNCHECKSTATICABI
+#define GEN_PASS_DEF_NNCPURETURNSTATUS
 #include "acc/Conversion/Passes.h.inc"
 } // namespace acc
 
@@ -42,6 +44,24 @@ struct NNCheckStaticABIPass
     });
     if (bad)
       signalPassFailure();
+  }
+};
+struct NNCPUReturnStatusPass
+    : public acc::impl::NNCPUReturnStatusBase<NNCPUReturnStatusPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isPrivate() || func.isExternal() || func.getNumResults() != 0)
+        continue;
+      OpBuilder b(func.getContext());
+      Type i32 = b.getI32Type();
+      func.setType(
+          FunctionType::get(func.getContext(), func.getArgumentTypes(), {i32}));
+      func.walk([&](func::ReturnOp ret) {
+        b.setInsertionPoint(ret);
+        Value ok = arith::ConstantIntOp::create(b, ret.getLoc(), i32, 0);
+        ret->setOperands(ValueRange{ok});
+      });
+    }
   }
 };
 } // namespace
