@@ -191,7 +191,16 @@ static struct {
   } slot[kCacheSlots];
   int used;
   size_t bytes;
+  size_t live, peak; /* payload bytes handed out and not yet freed */
 } cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void countAlloc(size_t size) {
+  pthread_mutex_lock(&cache.mu);
+  cache.live += size;
+  if (cache.live > cache.peak)
+    cache.peak = cache.live;
+  pthread_mutex_unlock(&cache.mu);
+}
 
 typedef struct {
   size_t size;   /* rounded payload size */
@@ -221,6 +230,9 @@ void *acc_rt_aligned_alloc(size_t alignment, size_t size) {
         void *base = cache.slot[i].base;
         cache.slot[i] = cache.slot[--cache.used];
         cache.bytes -= rounded;
+        cache.live += rounded;
+        if (cache.live > cache.peak)
+          cache.peak = cache.live;
         pthread_mutex_unlock(&cache.mu);
         return userPointer(base, rounded, header);
       }
@@ -229,6 +241,7 @@ void *acc_rt_aligned_alloc(size_t alignment, size_t size) {
   void *base = NULL;
   if (posix_memalign(&base, header, rounded + header) != 0)
     return NULL;
+  countAlloc(rounded);
   return userPointer(base, rounded, header);
 }
 
@@ -240,6 +253,9 @@ void acc_rt_free(void *ptr) {
   BlockInfo info;
   memcpy(&info, (char *)ptr - sizeof(BlockInfo), sizeof(BlockInfo));
   void *base = (char *)ptr - info.header;
+  pthread_mutex_lock(&cache.mu);
+  cache.live -= info.size;
+  pthread_mutex_unlock(&cache.mu);
   if (info.header == kAlign && info.size >= kCacheMin &&
       info.size <= kCacheBytes) {
     pthread_mutex_lock(&cache.mu);
@@ -268,5 +284,25 @@ void acc_rt_release_memory(void) {
     free(cache.slot[i].base);
   cache.used = 0;
   cache.bytes = 0;
+  pthread_mutex_unlock(&cache.mu);
+}
+
+size_t acc_rt_peak_bytes(void) {
+  pthread_mutex_lock(&cache.mu);
+  size_t p = cache.peak;
+  pthread_mutex_unlock(&cache.mu);
+  return p;
+}
+
+size_t acc_rt_live_bytes(void) {
+  pthread_mutex_lock(&cache.mu);
+  size_t l = cache.live;
+  pthread_mutex_unlock(&cache.mu);
+  return l;
+}
+
+void acc_rt_reset_peak_bytes(void) {
+  pthread_mutex_lock(&cache.mu);
+  cache.peak = cache.live;
   pthread_mutex_unlock(&cache.mu);
 }

@@ -47,6 +47,11 @@ void *acc_rt_aligned_alloc(size_t alignment, size_t size);
 void acc_rt_free(void *ptr);
 /* Returns every kept block to the system. */
 void acc_rt_release_memory(void);
+/* Bytes of live buffers from acc_rt_alloc: the most since the last reset
+ * (or the start), and now. For memory measurements. */
+size_t acc_rt_peak_bytes(void);
+size_t acc_rt_live_bytes(void);
+void acc_rt_reset_peak_bytes(void);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,10 @@
 #                          on the shipped example (examples/hybrid.mlir): the
 #                          cost report, the canonicalized IR, a native object
 #   scripts/dev.sh test    install what is missing, build, run the whole suite
+#   scripts/dev.sh bench [--quick]
+#                          install what is missing (plus the baseline's fast
+#                          BLAS and matplotlib), build, run bench/run.py:
+#                          acc against PyTorch side by side (bench/README.md)
 #   scripts/dev.sh setup   only install the system packages
 #   scripts/dev.sh build   install and build, nothing else
 #
@@ -29,11 +33,15 @@ PACKAGES=(
   python3-numpy python3-torch python3-torchvision
 )
 
+# The benchmark suite also needs PyTorch at its best: Debian's torch links
+# libblas.so.3, which is the slow reference BLAS unless OpenBLAS provides it.
+BENCH_PACKAGES=(libopenblas0-pthread python3-matplotlib)
+
 log() { printf '\033[1m[acc]\033[0m %s\n' "$*" >&2; }
 
 setup() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "${PACKAGES[@]}" "$@"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$p")
     fi
@@ -70,7 +78,7 @@ demo() {
   "$BUILD/bin/acc-opt" "$ROOT/examples/hybrid.mlir" -canonicalize
   log "acc-compile examples/hybrid.mlir -o $BUILD/hybrid.o (native code for this CPU)"
   "$BUILD/bin/acc-compile" "$ROOT/examples/hybrid.mlir" -o "$BUILD/hybrid.o"
-  log "wrote $BUILD/hybrid.o; its entry: void hybrid(const float *in0, ..., float *out0)"
+  log "wrote $BUILD/hybrid.o; its entry: int hybrid(const float *in0, ..., float *out0)"
 }
 
 run_tests() {
@@ -81,13 +89,21 @@ run_tests() {
   "$LLVM_BIN/lit" -sv "$BUILD/test"
 }
 
+bench() {
+  setup "${BENCH_PACKAGES[@]}"
+  build
+  log "running the benchmark suite (bench/run.py $*)"
+  /usr/bin/python3 "$ROOT/bench/run.py" "$@"
+}
+
 case "${1:-}" in
   setup) setup ;;
+  bench) shift; bench "$@" ;;
   build) build ;;
   demo) demo ;;
   test) run_tests ;;
   *)
-    echo "usage: $0 {demo|test|build|setup}" >&2
+    echo "usage: $0 {demo|test|bench [--quick]|build|setup}" >&2
     exit 2
     ;;
 esac

@@ -280,6 +280,16 @@ Value initWithBias(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
       [](OpBuilder &bb, Location l, ValueRange a) { yieldV(bb, l, a[0]); });
 }
 
+/// linalg.transpose of `v` by `perm` into a fresh tensor.
+Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
+  SmallVector<OpFoldResult> in = sizesOf(b, loc, v), out;
+  for (int64_t p : perm)
+    out.push_back(in[p]);
+  Type elt = cast<RankedTensorType>(v.getType()).getElementType();
+  Value init = emptyTensor(b, loc, out, elt);
+  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
+}
+
 struct LinearLowering : public OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp op,
@@ -304,13 +314,17 @@ struct LinearLowering : public OpRewritePattern<LinearOp> {
     AffineExpr n = getAffineDimExpr(r - 1, ctx), k = getAffineDimExpr(r, ctx);
     xe.push_back(k);
     oe.push_back(n);
+    // The weight is packed as [K, N] (a transpose, folded for constants):
+    // each reduction step of a register block then reads a contiguous row
+    // of output features instead of a strided column.
+    Value packed = transposed(rewriter, loc, op.getWeight(), {1, 0});
     SmallVector<AffineMap> maps = {AffineMap::get(r + 1, 0, xe, ctx),
-                                   AffineMap::get(r + 1, 0, {n, k}, ctx),
+                                   AffineMap::get(r + 1, 0, {k, n}, ctx),
                                    AffineMap::get(r + 1, 0, oe, ctx)};
     SmallVector<IteratorType> its(r, kPar);
     its.push_back(kRed);
-    Value res = generic(rewriter, loc, {op.getInput(), op.getWeight()}, init,
-                        maps, its, mulAddBody);
+    Value res = generic(rewriter, loc, {op.getInput(), packed}, init, maps, its,
+                        mulAddBody);
     replaceCast(rewriter, op, res);
     return success();
   }
@@ -384,16 +398,6 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
 //===----------------------------------------------------------------------===//
 // Convolution
 //===----------------------------------------------------------------------===//
-
-/// linalg.transpose of `v` by `perm` into a fresh tensor.
-Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
-  SmallVector<OpFoldResult> in = sizesOf(b, loc, v), out;
-  for (int64_t p : perm)
-    out.push_back(in[p]);
-  Type elt = cast<RankedTensorType>(v.getType()).getElementType();
-  Value init = emptyTensor(b, loc, out, elt);
-  return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
-}
 
 struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
   bool nchwAsNHWC;

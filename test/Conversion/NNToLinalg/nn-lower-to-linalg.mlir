@@ -149,3 +149,20 @@ func.func @bias_gelu(%x: tensor<2x5x8xf32>, %b: tensor<8xf32>) -> tensor<2x5x8xf
   %1 = nn.gelu %0 : tensor<2x5x8xf32>
   return %1 : tensor<2x5x8xf32>
 }
+
+// -----
+
+// linear: the weight [N, K] is packed as [K, N] (a transpose) so that the
+// contraction reads rows of output features; the bias initialises the
+// accumulator; loops (m, n, k).
+// CHECK-DAG: #[[X:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W:.+]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[Y:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @linear
+// CHECK: %[[B:.+]] = linalg.generic {{.*}} ins(%arg2 : tensor<24xf32>)
+// CHECK: %[[WT:.+]] = linalg.transpose ins(%arg1 : tensor<24x40xf32>) outs(%{{.+}} : tensor<40x24xf32>) permutation = [1, 0]
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %[[WT]] : tensor<5x40xf32>, tensor<40x24xf32>) outs(%[[B]] : tensor<5x24xf32>)
+func.func @linear(%x: tensor<5x40xf32>, %w: tensor<24x40xf32>, %b: tensor<24xf32>) -> tensor<5x24xf32> {
+  %0 = nn.linear %x, %w bias(%b) : (tensor<5x40xf32>, tensor<24x40xf32>, tensor<24xf32>) -> tensor<5x24xf32>
+  return %0 : tensor<5x24xf32>
+}

@@ -120,6 +120,18 @@ int main(int argc, char **argv) {
   }
   acc_rt_release_memory();
 
+  /* Live and peak byte counts. */
+  size_t live0 = acc_rt_live_bytes();
+  acc_rt_reset_peak_bytes();
+  char *a = acc_rt_alloc(3 << 20), *b2 = acc_rt_alloc(1 << 20);
+  CHECK(acc_rt_live_bytes() == live0 + (4 << 20), "live bytes %zu",
+        acc_rt_live_bytes());
+  acc_rt_free(a);
+  acc_rt_free(b2);
+  CHECK(acc_rt_live_bytes() == live0, "live bytes after free");
+  CHECK(acc_rt_peak_bytes() == live0 + (4 << 20), "peak bytes %zu",
+        acc_rt_peak_bytes());
+
   printf("%s: %d threads\n", failures ? "FAILED" : "OK", threads);
   return failures != 0;
 }
