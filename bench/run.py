@@ -185,6 +185,58 @@ def self_attention_layer(name, n, e=512, heads=8):
                 extra={"n": n})
 
 
+class ModelCase(Case):
+    """A whole model written by scripts/gen_models.py (weights as arguments)
+    against the same torchvision model with the same random weights."""
+
+    def __init__(self, name, model, flops):
+        super().__init__(name, "model", [], (1, 1, 1000), "", flops, None, tol=1e-4,
+                         variants=["eager"])
+        self.model = model
+
+    def mlir(self):
+        text = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_models.py"),
+                               self.model], capture_output=True, text=True, check=True).stdout
+        return text.replace("func.func @%s(" % self.model, "func.func @%s(" % self.name, 1)
+
+    def setup(self, torch, np, mlir_text):
+        """Inputs in the function's argument order and the torch module."""
+        import re
+        import torchvision
+        torch.manual_seed(0)
+        net = getattr(torchvision.models, self.model)(weights=None).eval()
+        for m in net.modules():  # non-trivial batch-norm statistics
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+        sd = net.state_dict()
+        sig = mlir_text[mlir_text.index("func.func"):mlir_text.index("{")]
+        names = re.findall(r"%([A-Za-z0-9_]+):", sig)
+        image = torch.randn(1, 3, 224, 224)
+        ins = []
+        for n in names:
+            if n == "image":
+                ins.append(image.numpy())
+                continue
+            key = resnet_key(n)
+            if key not in sd:
+                raise KeyError("no torchvision weight for argument %%%s (%s)" % (n, key))
+            ins.append(sd[key].detach().numpy().astype(np.float32).copy())
+        return ins, (lambda: net(image).reshape(1, 1, 1000))
+
+
+def resnet_key(arg):
+    """%layer2_0_downsample_bn_mean -> layer2.0.downsample.1.running_mean."""
+    for suffix, field in (("_w", "weight"), ("_b", "bias"), ("_scale", "weight"),
+                          ("_bias", "bias"), ("_mean", "running_mean"), ("_var", "running_var")):
+        if arg.endswith(suffix):
+            module = arg[: -len(suffix)].replace("_", ".")
+            module = module.replace("downsample.conv", "downsample.0").replace(
+                "downsample.bn", "downsample.1")
+            return module + "." + field
+    return arg
+
+
 def cases(quick):
     out = [
         conv_case("conv_stem_7x7s2", 3, 224, 64, 7, 2, 3),
@@ -203,6 +255,7 @@ def cases(quick):
             out.append(attention_case("attn_%s_%d" % (mask, n), n, mask))
     for n in ([1024] if quick else [1024, 4096]):
         out.append(self_attention_layer("mha_layer_%d" % n, n))
+    out.append(ModelCase("resnet18", "resnet18", 2 * 1814073344))
     if quick:
         keep = {"conv_stem_7x7s2", "conv3x3_56_64", "conv1x1_56_64_256", "dw7x7_56_96"}
         out = [c for c in out if c.group != "conv" or c.name in keep]
@@ -214,7 +267,10 @@ def cases(quick):
 # ---------------------------------------------------------------------------
 
 def median_time(fn, min_reps=5, budget=0.6):
+    t = time.perf_counter()
     fn()
+    if time.perf_counter() - t > 1.0:  # slow calls: 3 timed runs
+        min_reps = 3
     times = []
     start = time.perf_counter()
     while len(times) < min_reps or (time.perf_counter() - start < budget and len(times) < 200):
@@ -230,7 +286,6 @@ def worker(args):
     import torch
     torch.set_num_threads(args.threads)
     manifest = json.load(open(args.manifest))
-    runtime = ctypes.CDLL(manifest["runtime_probe"]) if manifest.get("runtime_probe") else None
     results = []
     all_cases = {c.name: c for c in cases(manifest["quick"])}
     for entry in manifest["cases"]:
@@ -244,8 +299,17 @@ def worker(args):
         fn = getattr(lib, case.name)
         fn.restype = ctypes.c_int
         rng = np.random.default_rng(1)
-        ins = [rng.standard_normal(s).astype(np.float32) * (0.1 if i else 1.0)
-               for i, s in enumerate(case.inputs)]
+        model_fn = None
+        if isinstance(case, ModelCase):
+            try:
+                ins, model_fn = case.setup(torch, np, open(entry["source"]).read())
+            except Exception as e:
+                res["status"] = "no reference: %s" % str(e)[:120]
+                results.append(res)
+                continue
+        else:
+            ins = [rng.standard_normal(s).astype(np.float32) * (0.1 if i else 1.0)
+                   for i, s in enumerate(case.inputs)]
         out = np.full(case.output, np.nan, np.float32)
         ptrs = [a.ctypes.data_as(ctypes.c_void_p) for a in ins + [out]]
         tins = [torch.from_numpy(a) for a in ins]
@@ -253,7 +317,7 @@ def worker(args):
             best = None
             for variant in case.variants:
                 try:
-                    f = case.torch_fn(torch, tins, variant)
+                    f = model_fn or case.torch_fn(torch, tins, variant)
                     ref = f()
                     t = median_time(f)
                 except Exception as e:  # a variant PyTorch does not support
@@ -273,13 +337,14 @@ def worker(args):
             res["status"] = "MISMATCH (rel_err %.2e, status %d): no time reported" % (err, status)
             results.append(res)
             continue
-        if runtime:
-            runtime.acc_rt_reset_peak_bytes()
+        # The library carries its own copy of the runtime: its counters.
+        lib.acc_rt_peak_bytes.restype = ctypes.c_size_t
+        lib.acc_rt_live_bytes.restype = ctypes.c_size_t
+        lib.acc_rt_reset_peak_bytes()
+        base = lib.acc_rt_live_bytes()
         time.sleep(0.05)  # let PyTorch's OpenMP threads stop spinning
         t_acc = median_time(lambda: fn(*ptrs))
-        if runtime:
-            runtime.acc_rt_peak_bytes.restype = ctypes.c_size_t
-            res["acc_peak_bytes"] = runtime.acc_rt_peak_bytes()
+        res["acc_peak_bytes"] = lib.acc_rt_peak_bytes() - base
         res.update(status="ok", acc_ms=t_acc * 1e3, torch_ms=best[0] * 1e3,
                    torch_variant=best[1], ratio=best[0] / t_acc,
                    acc_gflops=case.flops / t_acc / 1e9,
@@ -336,21 +401,17 @@ def main():
             peak[int(t)] = float(g)
     log("peak fp32 FMA: " + ", ".join("%d thread(s) %.0f GFLOP/s" % kv for kv in sorted(peak.items())))
 
-    # Runtime probe library (peak-bytes counters) and the cases.
-    probe_lib = os.path.join(work, "libaccrt.so")
-    subprocess.run(["cc", "-shared", "-o", probe_lib, "-Wl,--whole-archive",
-                    os.path.join(BUILD, "lib", "libacc_runtime.a"), "-Wl,--no-whole-archive",
-                    "-lpthread"], check=True)
     selected = [c for c in cases(args.quick) if args.only in c.name]
-    manifest = {"quick": args.quick, "cases": [], "runtime_probe": None}
+    manifest = {"quick": args.quick, "cases": []}
     for i, case in enumerate(selected):
         src = os.path.join(work, case.name + ".mlir")
         lib = os.path.join(work, "lib%s.so" % case.name)
         open(src, "w").write(case.mlir())
         t0 = time.perf_counter()
-        r = subprocess.run([ACC_COMPILE, src, "--shared", "-o", lib], capture_output=True, text=True)
+        r = subprocess.run([ACC_COMPILE, src, "--shared", "-o", lib, "--name", case.name],
+                           capture_output=True, text=True)
         compile_s = time.perf_counter() - t0
-        entry = {"name": case.name, "library": lib, "compile_s": compile_s}
+        entry = {"name": case.name, "library": lib, "compile_s": compile_s, "source": src}
         if r.returncode != 0:
             entry["compile_error"] = r.stderr[-2000:]
         manifest["cases"].append(entry)
@@ -369,9 +430,6 @@ def main():
             env.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
         rpath = os.path.join(work, "result-%d.json" % t)
         log("running with %d thread(s)" % t)
-        # The worker loads the runtime probe for the attention memory figures.
-        man = dict(manifest, runtime_probe=probe_lib)
-        json.dump(man, open(mpath, "w"))
         subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", "--threads", str(t),
                         "--manifest", mpath, "--result", rpath], env=env, check=True)
         rows += json.load(open(rpath))

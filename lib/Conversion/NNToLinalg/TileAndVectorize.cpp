@@ -62,8 +62,18 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
   if (outDims.empty())
     return {};
   unsigned vecDim = outDims.back();
+  // A static extent that is not a multiple of the tile gets the largest
+  // divisor of it that is at least half the tile (28 rows: 7; 14: 7), so
+  // that every tile is whole and static; otherwise partial tiles remain.
   auto cap = [&](unsigned d, int64_t t) {
-    return ShapedType::isDynamic(ranges[d]) ? t : std::min(t, ranges[d]);
+    if (ShapedType::isDynamic(ranges[d]))
+      return t;
+    if (ranges[d] <= t)
+      return ranges[d];
+    for (int64_t v = t; v * 2 >= t; --v)
+      if (ranges[d] % v == 0)
+        return v;
+    return t;
   };
   tiles[vecDim] = cap(vecDim, width);
   if (auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
@@ -161,6 +171,58 @@ SmallVector<int64_t> rowTile(linalg::LinalgOp op, int64_t width) {
   if (row > kMaxVectorElements)
     return {};
   return tiles;
+}
+
+/// Static size in bytes of a tensor value (0 if dynamic).
+int64_t staticBytes(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || !t.hasStaticShape())
+    return 0;
+  return t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
+}
+
+/// Tile-loop order for a root whose contraction reads more weight than
+/// activation (deep layers: a 3x3x512x512 filter against a 7x7 image): the
+/// output-channel (vector) loop goes outermost, so that each block of the
+/// weights is read once and stays in cache while all output pixels use it,
+/// instead of streaming all the weights once per pixel row.
+std::optional<SmallVector<int64_t>> weightOuterOrder(linalg::LinalgOp root,
+                                                     ArrayRef<int64_t> tiles) {
+  linalg::LinalgOp contraction = isContraction(root) ? root : nullptr;
+  if (!contraction)
+    for (Value in : root.getDpsInputs())
+      if (auto l = in.getDefiningOp<linalg::LinalgOp>(); l && isContraction(l))
+        contraction = l;
+  if (!contraction || contraction.getNumDpsInputs() != 2)
+    return std::nullopt;
+  AffineMap out = root.getIndexingMapMatchingResult(root->getResult(0));
+  auto vecExpr = dyn_cast<AffineDimExpr>(out.getResults().back());
+  if (!vecExpr)
+    return std::nullopt;
+  unsigned vecDim = vecExpr.getPosition();
+  // The weight operand: the contraction input indexed by the vector dim.
+  Value weight, act;
+  AffineMap cOut =
+      contraction.getIndexingMapMatchingResult(contraction->getResult(0));
+  auto cVec = dyn_cast<AffineDimExpr>(cOut.getResults().back());
+  if (!cVec)
+    return std::nullopt;
+  for (OpOperand *in : contraction.getDpsInputOperands()) {
+    bool hasVec =
+        llvm::any_of(contraction.getMatchingIndexingMap(in).getResults(),
+                     [&](AffineExpr e) { return e == cVec; });
+    (hasVec ? weight : act) = in->get();
+  }
+  if (!weight || !act || staticBytes(weight) <= staticBytes(act))
+    return std::nullopt;
+  // Tiled loops (non-zero tile sizes) in order, the vector loop first.
+  SmallVector<int64_t> order;
+  if (vecDim < tiles.size() && tiles[vecDim] != 0)
+    order.push_back(vecDim);
+  for (auto [d, t] : llvm::enumerate(tiles))
+    if (t != 0 && d != vecDim)
+      order.push_back(d);
+  return order;
 }
 
 /// Tiles `op` with `parallelTiles` on its parallel loops (0: untiled) and
@@ -300,6 +362,9 @@ struct NNCPUTileAndVectorizePass
       scf::SCFTilingOptions tiling;
       tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
       tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      if (std::optional<SmallVector<int64_t>> order =
+              weightOuterOrder(root, tiles))
+        tiling.setInterchange(*order);
       scf::SCFTileAndFuseOptions options;
       options.setTilingOptions(tiling);
       options.setFusionControlFn(

@@ -6,9 +6,14 @@
 // the block once, then the reduction steps one k at a time with an
 // outer-product vector.contract, then gelu runs on the block in registers.
 // The tile loops are one scf.forall: its iterations are independent, and
-// nn-cpu-parallelize later hands them to the thread pool.
+// nn-cpu-parallelize later hands them to the thread pool. The packed weight
+// (a transpose, tiled 8 x 8 on its own) is larger than the input, so the
+// output-feature loop goes outermost: each weight block stays in cache while
+// every row uses it.
 // CHECK-LABEL: func.func @linear_bias_gelu
-// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 256) step (8, 16) shared_outs
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (128, 256) step (8, 8)
+// CHECK: vector.transfer_read {{.*}} permutation_map = {{.*}} : tensor<8x8xf32>, vector<8x8xf32>
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (256, 64) step (16, 8) shared_outs
 // CHECK:     %[[BIAS:.+]] = vector.transfer_read %{{.+}} : tensor<16xf32>, vector<8x16xf32>
 // CHECK:     %[[INIT:.+]] = vector.transfer_write %[[BIAS]]
 // CHECK:     %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c128 step %c1 iter_args(%{{.+}} = %[[INIT]]) -> (tensor<8x16xf32>)
@@ -24,7 +29,7 @@
 // CHECK:     math.absf {{.*}} : vector<8x16xf32>
 // CHECK-NOT: math.tanh
 // AVX2-LABEL: func.func @linear_bias_gelu
-// AVX2: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 256) step (4, 8)
+// AVX2: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (256, 64) step (8, 4)
 // AVX2:       arith.addf {{.*}} fastmath<contract> : vector<4x8xf32>
 func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b: tensor<256xf32>) -> tensor<64x256xf32> {
   %0 = nn.linear %x, %w bias(%b) : (tensor<64x128xf32>, tensor<256x128xf32>, tensor<256xf32>) -> tensor<64x256xf32>
