@@ -77,9 +77,14 @@ def run(cases, acc_compile, runtime, workdir, group, dump=None):
         outs = [np.full(s, np.nan, np.float32) for s in case.outputs]
         fn = getattr(dll, case.name)
         fn.restype = ctypes.c_int
+        before = [a.copy() for a in ins]
         status = fn(*[a.ctypes.data_as(ctypes.c_void_p) for a in ins + outs])
         if status != 0:
             raise SystemExit("%s returned %d" % (case.name, status))
+        # The ABI: inputs are only read.
+        for i, (a, b) in enumerate(zip(ins, before)):
+            if a.tobytes() != b.tobytes():
+                raise SystemExit("%s wrote into its input #%d" % (case.name, i))
         if dump:
             os.makedirs(dump, exist_ok=True)
             for i, o in enumerate(outs):

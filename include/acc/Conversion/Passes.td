@@ -144,6 +144,11 @@ def NNCheckStaticABI : Pass<"nn-check-static-abi", "::mlir::ModuleOp"> {
     arguments or results have dynamic dimensions gets a located error naming
     the argument, instead of an obscure failure in the LLVM conversion.
     Dynamic dimensions inside a function are fine.
+
+    It also marks the tensor arguments of public functions
+    `bufferization.writable = false`: the entry's inputs are only read (the
+    ABI's contract), so bufferization copies rather than reusing an input's
+    buffer for a result.
   }];
 }
 

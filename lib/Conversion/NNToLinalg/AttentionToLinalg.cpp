@@ -155,11 +155,10 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // Masked self-attention: the key range ends at a query block's end, a
     // multiple of the key block; a window's first block is aligned down to
     // a key-block boundary (the keys before the window are masked).
-    bool staticK = !ShapedType::isDynamic(nkStatic) &&
-                   nkStatic % keyBlock == 0 &&
-                   (kind == MaskKind::None ||
-                    (staticQ && nqStatic == nkStatic &&
-                     queryBlock % keyBlock == 0));
+    bool staticK =
+        !ShapedType::isDynamic(nkStatic) && nkStatic % keyBlock == 0 &&
+        (kind == MaskKind::None ||
+         (staticQ && nqStatic == nkStatic && queryBlock % keyBlock == 0));
     Value bq =
         staticQ ? bqStep
                 : Value(arith::MinSIOp::create(

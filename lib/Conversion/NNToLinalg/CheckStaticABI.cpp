@@ -37,8 +37,14 @@ struct NNCheckStaticABIPass
                             "so far";
         bad = true;
       };
-      for (auto [i, t] : llvm::enumerate(func.getArgumentTypes()))
+      for (auto [i, t] : llvm::enumerate(func.getArgumentTypes())) {
         check(t, "argument", i);
+        // Inputs are only read (docs/ABI.md): bufferization must copy
+        // rather than compute into an argument's buffer.
+        if (isa<TensorType>(t))
+          func.setArgAttr(i, "bufferization.writable",
+                          BoolAttr::get(func.getContext(), false));
+      }
       for (auto [i, t] : llvm::enumerate(func.getResultTypes()))
         check(t, "result", i);
     });

@@ -281,13 +281,33 @@ struct SteppedContractToFMA : public OpRewritePattern<vector::ContractionOp> {
       if (accMap.getResult(r) != getAffineDimExpr(d, op.getContext()))
         return failure();
     Location loc = op.getLoc();
-    auto fm = arith::FastMathFlagsAttr::get(op.getContext(),
-                                            arith::FastMathFlags::contract);
-    Value prod =
-        arith::MulFOp::create(rewriter, loc, op.getLhs(), op.getRhs(), fm);
-    prod = vector::ShapeCastOp::create(rewriter, loc, accType, prod);
-    rewriter.replaceOpWithNewOp<arith::AddFOp>(op, op.getAcc(), prod, fm);
+    Value lhs =
+        vector::ShapeCastOp::create(rewriter, loc, accType, op.getLhs());
+    Value rhs =
+        vector::ShapeCastOp::create(rewriter, loc, accType, op.getRhs());
+    rewriter.replaceOpWithNewOp<vector::FMAOp>(op, lhs, rhs, op.getAcc());
     return success();
+  }
+};
+
+/// acc + a * b on vectors (a single-use product) is one vector.fma: the
+/// register-block update once unit loops are gone. (Without `contract`
+/// flags LLVM would keep a multiply and an add.)
+struct MulAddToFMA : public OpRewritePattern<arith::AddFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::AddFOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<VectorType>(op.getType()))
+      return failure();
+    for (unsigned i = 0; i < 2; ++i) {
+      auto mul = op->getOperand(i).getDefiningOp<arith::MulFOp>();
+      if (!mul || !mul->hasOneUse())
+        continue;
+      rewriter.replaceOpWithNewOp<vector::FMAOp>(op, mul.getLhs(), mul.getRhs(),
+                                                 op->getOperand(1 - i));
+      return success();
+    }
+    return failure();
   }
 };
 
@@ -531,6 +551,27 @@ struct NNCPUTileAndVectorizePass
             op, [&] { op.setIndexingMapsAttr(ArrayAttr::get(c, maps)); });
     }
 
+    // Tiles carry many unit loops (batch, one output row, the stepped
+    // reduction): dropping them leaves e.g. out[ox, f] += in[ox] * w[f], a
+    // 2-D outer product whose reads are plain rows, instead of 7-D vectors
+    // whose transposed unit dimensions lower element by element.
+    {
+      linalg::ControlDropUnitDims control;
+      control.rankReductionStrategy = linalg::ControlDropUnitDims::
+          RankReductionStrategy::ExtractInsertSlice;
+      control.controlFn = [&](Operation *op) -> SmallVector<unsigned> {
+        auto generic = dyn_cast<linalg::GenericOp>(op);
+        if (!generic || generic->getParentOp() == func.getOperation() ||
+            !generic.hasPureTensorSemantics() || generic.hasDynamicShape())
+          return {};
+        return llvm::to_vector(llvm::seq<unsigned>(0, generic.getNumLoops()));
+      };
+      RewritePatternSet patterns(ctx);
+      linalg::populateFoldUnitExtentDimsPatterns(patterns, control);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+
     // Partial tiles (a size that is not a multiple of the tile) have
     // dynamic shapes bounded by the tile: they are vectorized at the bound
     // with masks.
@@ -600,12 +641,39 @@ struct NNCPUTileAndVectorizePass
     RewritePatternSet patterns(ctx);
     // Before the broadcasts fold into the contraction's maps.
     patterns.add<SteppedContractToFMA>(ctx, /*benefit=*/2);
+    patterns.add<MulAddToFMA>(ctx);
     vector::populateVectorReductionToContractPatterns(patterns);
     vector::populateSinkVectorOpsPatterns(patterns);
     vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
+  }
+};
+
+/// transpose(broadcast(x : vector<N>) : vector<MxN>, [1, 0]) is a row-wise
+/// splat: broadcast(shape_cast(x) : vector<Nx1>) : vector<NxM>. (A column
+/// of a register block broadcast along the row; lowered as a transpose it
+/// would be a long chain of shuffles.)
+struct TransposedBroadcastToSplat
+    : public OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto bcast = op.getVector().getDefiningOp<vector::BroadcastOp>();
+    auto srcType =
+        bcast ? dyn_cast<VectorType>(bcast.getSourceType()) : VectorType();
+    VectorType resType = op.getResultVectorType();
+    if (!srcType || srcType.getRank() != 1 || resType.getRank() != 2 ||
+        op.getPermutation() != ArrayRef<int64_t>{1, 0} ||
+        resType.getDimSize(0) != srcType.getDimSize(0))
+      return failure();
+    auto column =
+        VectorType::get({srcType.getDimSize(0), 1}, srcType.getElementType());
+    Value col = vector::ShapeCastOp::create(rewriter, op.getLoc(), column,
+                                            bcast.getSource());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, resType, col);
+    return success();
   }
 };
 
@@ -693,7 +761,17 @@ struct NNHoistVectorTransfersPass
     }
     // n-D reductions and contractions to the 1-D forms that the LLVM
     // conversion understands.
+    // Transfers with permutation maps first become minor-identity reads
+    // followed by broadcasts/transposes, which the splat rewrite sees.
+    {
+      RewritePatternSet perm(&getContext());
+      vector::populateVectorTransferPermutationMapLoweringPatterns(perm);
+      perm.add<TransposedBroadcastToSplat>(&getContext(), /*benefit=*/2);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(perm))))
+        return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
+    patterns.add<TransposedBroadcastToSplat>(&getContext(), /*benefit=*/2);
     vector::populateVectorMultiReductionLoweringPatterns(
         patterns, vector::VectorMultiReductionLowering::InnerReduction);
     vector::populateVectorContractLoweringPatterns(

@@ -1,7 +1,10 @@
-// RUN: acc-opt %s -nn-check-static-abi -split-input-file -verify-diagnostics
+// RUN: acc-opt %s -nn-check-static-abi -split-input-file -verify-diagnostics | FileCheck %s
 
 // Static boundaries pass; dynamic dims inside are fine; private functions
-// are not entries.
+// are not entries. Entry arguments are read-only for bufferization (the
+// ABI's inputs are never written).
+// CHECK-LABEL: func.func @ok(%{{.+}}: tensor<4x8xf32> {bufferization.writable = false})
+// CHECK-LABEL: func.func private @helper(%{{.+}}: tensor<?x8xf32>)
 func.func @ok(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %d = tensor.cast %x : tensor<4x8xf32> to tensor<?x8xf32>
   %r = nn.relu %d : tensor<?x8xf32>

@@ -17,12 +17,10 @@
 // CHECK:     %[[BIAS:.+]] = vector.transfer_read %{{.+}} : tensor<16xf32>, vector<8x16xf32>
 // CHECK:     %[[INIT:.+]] = vector.transfer_write %[[BIAS]]
 // CHECK:     %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c128 step %c1 iter_args(%{{.+}} = %[[INIT]]) -> (tensor<8x16xf32>)
-// Each step is a broadcast row times a broadcast column added to the block:
-// a multiply-add that LLVM fuses into 8 FMAs of 16 lanes.
+// Each step (unit loops dropped) is a broadcast column times a broadcast
+// row added to the block: one vector.fma, 8 FMAs of 16 lanes.
 // CHECK-NOT:   vector.contract
-// CHECK:       %[[P:.+]] = arith.mulf %{{.+}}, %{{.+}} fastmath<contract> : vector<8x16x1xf32>
-// CHECK:       %[[PC:.+]] = vector.shape_cast %[[P]] : vector<8x16x1xf32> to vector<8x16xf32>
-// CHECK:       arith.addf %{{.+}}, %[[PC]] fastmath<contract> : vector<8x16xf32>
+// CHECK:       vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<8x16xf32>
 // CHECK:     vector.transfer_read %[[ACC]]
 // The vector tanh is a polynomial approximation, not a scalarized libm call:
 // CHECK-NOT: math.tanh
@@ -30,7 +28,7 @@
 // CHECK-NOT: math.tanh
 // AVX2-LABEL: func.func @linear_bias_gelu
 // AVX2: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (256, 64) step (8, 4)
-// AVX2:       arith.addf {{.*}} fastmath<contract> : vector<4x8xf32>
+// AVX2:       vector.fma {{.*}} : vector<4x8xf32>
 func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b: tensor<256xf32>) -> tensor<64x256xf32> {
   %0 = nn.linear %x, %w bias(%b) : (tensor<64x128xf32>, tensor<256x128xf32>, tensor<256xf32>) -> tensor<64x256xf32>
   %1 = nn.gelu %0 approximate(tanh) : tensor<64x256xf32>
@@ -44,21 +42,22 @@ func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b:
 // CHECK-LABEL: func.func @attention_tiles
 // CHECK: scf.forall
 // CHECK:   scf.for
-// CHECK:     arith.mulf {{.*}} fastmath<contract> : vector<8x16x1xf32>
-// CHECK:     vector.multi_reduction <maximumf>, {{.*}} : vector<1x64xf32> to vector<1xf32>
-// CHECK:     vector.multi_reduction <add>, {{.*}} : vector<1x64xf32> to vector<1xf32>
-// CHECK:     arith.mulf {{.*}} fastmath<contract> : vector<8x16x1xf32>
+// CHECK:     vector.fma {{.*}} : vector<8x16xf32>
+// CHECK:     vector.multi_reduction <maximumf>, {{.*}} : vector<64xf32> to f32
+// CHECK:     vector.multi_reduction <add>, {{.*}} : vector<64xf32> to f32
+// CHECK:     vector.fma {{.*}} : vector<8x16xf32>
 // CHECK-NOT: math.exp
 func.func @attention_tiles(%q: tensor<1x2x128x64xf32>, %k: tensor<1x2x128x64xf32>, %v: tensor<1x2x128x64xf32>) -> tensor<1x2x128x64xf32> {
   %0 = nn.attention %q, %k, %v : (tensor<1x2x128x64xf32>, tensor<1x2x128x64xf32>, tensor<1x2x128x64xf32>) -> tensor<1x2x128x64xf32>
   return %0 : tensor<1x2x128x64xf32>
 }
 
-// Elementwise chains are one vectorized loop nest over 16-wide rows.
+// Elementwise chains are one vectorized loop nest over 16-wide rows (the
+// unit row dimension of each tile dropped).
 // CHECK-LABEL: func.func @elementwise
 // CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (3, 64) step (1, 16)
-// CHECK:   arith.addf {{.*}} : vector<1x16xf32>
-// CHECK:   arith.maximumf {{.*}} : vector<1x16xf32>
+// CHECK:   arith.addf {{.*}} : vector<16xf32>
+// CHECK:   arith.maximumf {{.*}} : vector<16xf32>
 func.func @elementwise(%x: tensor<3x64xf32>, %y: tensor<64xf32>) -> tensor<3x64xf32> {
   %0 = nn.add %x, %y : (tensor<3x64xf32>, tensor<64xf32>) -> tensor<3x64xf32>
   %1 = nn.relu %0 : tensor<3x64xf32>
