@@ -166,3 +166,20 @@ func.func @linear(%x: tensor<5x40xf32>, %w: tensor<24x40xf32>, %b: tensor<24xf32
   %0 = nn.linear %x, %w bias(%b) : (tensor<5x40xf32>, tensor<24x40xf32>, tensor<24xf32>) -> tensor<5x24xf32>
   return %0 : tensor<5x24xf32>
 }
+
+// -----
+
+// Constant weights are packed at compile time: the transposed filter of an
+// NCHW conv and the [K, N] weight of a linear are new constants, with no
+// transpose left to run.
+// NHWC-LABEL: func.func @const_weights
+// NHWC-DAG: arith.constant dense<{{\[\[\[\[}}1.000000e+00, 5.000000e+00], [3.000000e+00, 7.000000e+00]], {{\[\[}}2.000000e+00, 6.000000e+00], [4.000000e+00, 8.000000e+00]]]]> : tensor<1x2x2x2xf32>
+// NHWC-DAG: arith.constant dense<{{\[\[}}1.000000e+00, 3.000000e+00], [2.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+// NHWC-NOT: linalg.transpose ins(%cst
+func.func @const_weights(%x: tensor<1x2x1x2xf32>, %t: tensor<3x2xf32>) -> (tensor<1x2x1x1xf32>, tensor<3x2xf32>) {
+  %w = arith.constant dense<[[[[1.0, 2.0]], [[3.0, 4.0]]], [[[5.0, 6.0]], [[7.0, 8.0]]]]> : tensor<2x2x1x2xf32>
+  %c = nn.conv2d %x, %w layout(nchw) : (tensor<1x2x1x2xf32>, tensor<2x2x1x2xf32>) -> tensor<1x2x1x1xf32>
+  %lw = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %l = nn.linear %t, %lw : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %c, %l : tensor<1x2x1x1xf32>, tensor<3x2xf32>
+}
