@@ -30,12 +30,13 @@ PACKAGES=(
   python3
   # References for the integration tests: PyTorch in float64, on Debian's
   # own python3 (not a PATH python3 from elsewhere).
-  python3-numpy python3-torch python3-torchvision
+  python3-numpy python3-torch
 )
 
 # The benchmark suite also needs PyTorch at its best: Debian's torch links
-# libblas.so.3, which is the slow reference BLAS unless OpenBLAS provides it.
-BENCH_PACKAGES=(libopenblas0-pthread python3-matplotlib)
+# libblas.so.3, which is the slow reference BLAS unless OpenBLAS provides it;
+# torchvision for the whole-model cases; matplotlib for the plots.
+BENCH_PACKAGES=(libopenblas0-pthread python3-matplotlib python3-torchvision)
 
 log() { printf '\033[1m[acc]\033[0m %s\n' "$*" >&2; }
 
