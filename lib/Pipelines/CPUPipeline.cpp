@@ -33,6 +33,11 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(acc::createNNLowerToLinalg(lower));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // NCHW models: layout transposes between convolutions cancel.
+  if (options.sinkTransposes) {
+    pm.addNestedPass<func::FuncOp>(acc::createNNSinkTransposes());
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   if (options.vectorize) {

@@ -164,6 +164,24 @@ def NNHoistVectorTransfers : Pass<"nn-hoist-vector-transfers",
   }];
 }
 
+def NNSinkTransposes : Pass<"nn-sink-transposes"> {
+  let summary = "Move layout transposes below elementwise ops; cancel pairs";
+  let description = [{
+    On linalg ops on tensors, after `nn-lower-to-linalg`. An NCHW
+    convolution computes in NHWC between `linalg.transpose` ops; the
+    elementwise ops between two convolutions (activations, batch norm,
+    residual adds) then run in NCHW, and every layer pays two transposes.
+    This pass moves a transpose below an all-parallel `linalg.generic` whose
+    full-rank inputs are all transposed by the same permutation (broadcast
+    operands, such as per-channel parameters, get permuted maps), and
+    removes a transpose of a transpose that composes to the identity. A
+    chain conv -> relu -> conv then stays in NHWC.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
   let summary = "Lower nn ops to linalg, tensor, arith, math and scf on tensors";
   let description = [{

@@ -33,6 +33,11 @@ struct CPUPipelineOptions
       *this, "vector-width",
       llvm::cl::desc("f32 lanes per vector: 16 (AVX-512) or 8 (AVX2)"),
       llvm::cl::init(16)};
+  Option<bool> sinkTransposes{
+      *this, "sink-transposes",
+      llvm::cl::desc("Run nn-sink-transposes: NCHW layout transposes moved "
+                     "below elementwise ops and cancelled between layers"),
+      llvm::cl::init(true)};
   Option<bool> parallel{
       *this, "parallel",
       llvm::cl::desc("Run the outermost tile loops on acc's thread pool "

@@ -297,7 +297,8 @@ static Value foldConstantTranspose(OpBuilder &b, Location loc, Value v,
     shape.push_back(type.getDimSize(p));
   auto outType = RankedTensorType::get(shape, type.getElementType());
   if (data.isSplat())
-    return arith::ConstantOp::create(b, loc, outType, data.resizeSplat(outType));
+    return arith::ConstantOp::create(b, loc, outType,
+                                     data.resizeSplat(outType));
   if (!type.getElementType().isF32())
     return nullptr;
   SmallVector<float> in(data.getValues<float>());

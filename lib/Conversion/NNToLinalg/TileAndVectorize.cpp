@@ -349,6 +349,9 @@ struct NNCPUTileAndVectorizePass
     // uses that `fusible` looks at.)
     SmallVector<linalg::LinalgOp> roots;
     llvm::SmallPtrSet<Operation *, 16> fused;
+    // A fused contraction's one reader (its epilogue), before tiling.
+    llvm::DenseMap<Operation *, Operation *> epilogueOf;
+    llvm::SmallPtrSet<Operation *, 16> rootSet;
     SmallVector<Operation *> topLevel;
     for (Operation &op : func.getBody().getOps())
       topLevel.push_back(&op);
@@ -358,14 +361,37 @@ struct NNCPUTileAndVectorizePass
           linalgOp->getNumResults() != 1)
         continue;
       bool canFuse = fusible(linalgOp);
-      if (canFuse)
+      // A contraction is fused only into an epilogue that is itself a root
+      // (consumers come first in this walk, so that is known): if the
+      // epilogue is fused further (into a transpose's tile), the
+      // contraction is tiled on its own.
+      if (canFuse && isContraction(linalgOp)) {
+        Operation *user = *linalgOp->getUsers().begin();
+        if (!rootSet.contains(user))
+          canFuse = false;
+        // One contraction per epilogue (a residual add of two convolutions
+        // fuses the first; the other is tiled on its own).
+        for (Value in : cast<linalg::LinalgOp>(user).getDpsInputs()) {
+          auto other = in.getDefiningOp<linalg::LinalgOp>();
+          if (other && isContraction(other)) {
+            canFuse &= other == linalgOp;
+            break;
+          }
+        }
+      }
+      if (canFuse) {
         fused.insert(linalgOp);
+        if (isContraction(linalgOp))
+          epilogueOf[linalgOp] = *linalgOp->getUsers().begin();
+      }
       bool fusedEverywhere =
           canFuse && !linalgOp->use_empty() &&
           llvm::all_of(linalgOp->getUsers(),
                        [&](Operation *u) { return isa<linalg::LinalgOp>(u); });
-      if (!fusedEverywhere)
+      if (!fusedEverywhere) {
         roots.push_back(linalgOp);
+        rootSet.insert(linalgOp);
+      }
     }
 
     for (linalg::LinalgOp root : roots) {
@@ -391,10 +417,19 @@ struct NNCPUTileAndVectorizePass
           [&](tensor::ExtractSliceOp, OpResult producer, bool)
               -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
             Operation *p = producer.getOwner();
-            if (fused.contains(p) ||
-                (isa<linalg::LinalgOp>(p) && isa<linalg::FillOp>(p)))
+            if (isa<linalg::FillOp>(p))
               return scf::SCFTileAndFuseOptions::ControlFnResult{};
-            return std::nullopt;
+            // Roots are computed once, by their own tiles.
+            if (!fused.contains(p) || rootSet.contains(p))
+              return std::nullopt;
+            // A contraction joins only the tile of the op that reads it
+            // (its epilogue), never a later layer's tile that reaches it
+            // through elementwise ops (that would recompute a whole layer
+            // per tile).
+            auto it = epilogueOf.find(p);
+            if (it != epilogueOf.end() && it->second != root.getOperation())
+              return std::nullopt;
+            return scf::SCFTileAndFuseOptions::ControlFnResult{};
           });
       rewriter.setInsertionPoint(root);
       FailureOr<scf::SCFTileAndFuseResult> result =
