@@ -251,6 +251,54 @@ class ModelCase(Case):
         return ins, (lambda: net(image).reshape(1, 1, 1000))
 
 
+class HybridCase(Case):
+    """examples/hybrid.mlir (conv stem, then one transformer layer over the
+    feature map) against the same model written in PyTorch."""
+
+    def __init__(self):
+        # conv1 2*32*32*32*27, conv2 2*64*16*16*288, 4 projections, attention,
+        # MLP (per token 2*(4*64*64 + 2*64*256)), attention 4*256*256*64
+        flops = (2 * 32 * 32 * 32 * 27 + 2 * 64 * 16 * 16 * 288
+                 + 256 * 2 * (4 * 64 * 64 + 2 * 64 * 256) + 4 * 256 * 256 * 64)
+        super().__init__("hybrid_block", "model", [], (1, 64, 1, 1), "", flops, None,
+                         tol=1e-4, variants=["eager"])
+
+    def mlir(self):
+        text = open(os.path.join(ROOT, "examples", "hybrid.mlir")).read()
+        return text.replace("func.func @hybrid(", "func.func @hybrid_block(", 1)
+
+    def setup(self, torch, np, mlir_text):
+        F = torch.nn.functional
+        rng = np.random.default_rng(7)
+        shapes = [(1, 3, 64, 64), (64, 64), (64, 64), (64, 64), (64, 64),
+                  (256, 64), (256,), (64, 256), (64,), (64,), (64,)]
+        ins = [rng.standard_normal(sh).astype(np.float32) * (0.2 if i else 1.0)
+               for i, sh in enumerate(shapes)]
+        ins[9] = (1.0 + 0.1 * rng.standard_normal(64)).astype(np.float32)
+        t = [torch.from_numpy(a) for a in ins]
+        image, wq, wk, wv, wo, w1, b1, w2, b2, g, b = t
+        full = lambda shape, v: torch.full(shape, v)
+        w_c1, w_c2 = full((32, 3, 3, 3), 0.05), full((64, 32, 3, 3), 0.02)
+        bn1 = [full((32,), v) for v in (0.2, 4.0, 1.5, 0.1)]
+        bn2 = [full((64,), v) for v in (0.1, 1.0, 0.5, 0.0)]
+
+        def run():
+            x = F.relu(F.batch_norm(F.conv2d(image, w_c1, stride=2, padding=1), *bn1,
+                                    training=False, eps=1e-5))
+            x = F.relu(F.batch_norm(F.conv2d(x, w_c2, stride=2, padding=1), *bn2,
+                                    training=False, eps=1e-5))
+            tokens = x.flatten(2).transpose(1, 2)
+            h = F.layer_norm(tokens, (64,), g, b, eps=1e-5)
+            heads = lambda z: z.reshape(1, 256, 4, 16).transpose(1, 2)
+            q, k, v = heads(h @ wq.T), heads(h @ wk.T), heads(h @ wv.T)
+            att = torch.softmax(q @ k.transpose(-1, -2) / 4.0, dim=-1) @ v
+            res1 = tokens + att.transpose(1, 2).reshape(1, 256, 64) @ wo.T
+            y = F.layer_norm(res1, (64,), g, b, eps=1e-5)
+            res2 = res1 + F.gelu(y @ w1.T + b1) @ w2.T + b2
+            return res2.transpose(1, 2).reshape(1, 64, 16, 16).mean(dim=(2, 3), keepdim=True)
+        return ins, run
+
+
 def resnet_key(arg):
     """%layer2_0_downsample_bn_mean -> layer2.0.downsample.1.running_mean."""
     for suffix, field in (("_w", "weight"), ("_b", "bias"), ("_scale", "weight"),
@@ -281,6 +329,7 @@ def cases(quick):
             out.append(attention_case("attn_%s_%d" % (mask, n), n, mask))
     for n in ([1024] if quick else [1024, 4096]):
         out.append(self_attention_layer("mha_layer_%d" % n, n))
+    out.append(HybridCase())
     out.append(ModelCase("resnet18", "resnet18", 2 * 1814073344))
     if quick:
         keep = {"conv_stem_7x7s2", "conv3x3_56_64", "conv1x1_56_64_256", "dw7x7_56_96"}
@@ -325,7 +374,7 @@ def worker(args):
         fn = getattr(lib, case.name)
         fn.restype = ctypes.c_int
         model_fn = None
-        if isinstance(case, ModelCase):
+        if isinstance(case, (ModelCase, HybridCase)):
             try:
                 ins, model_fn = case.setup(torch, np, open(entry["source"]).read())
             except Exception as e:

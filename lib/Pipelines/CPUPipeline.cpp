@@ -38,7 +38,7 @@ void acc::buildCPUPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(acc::createNNSinkTransposes());
     pm.addPass(createCanonicalizerPass());
   }
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(acc::createNNFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   if (options.vectorize) {
     acc::NNCPUTileAndVectorizeOptions tile;

@@ -152,6 +152,22 @@ def NNCheckStaticABI : Pass<"nn-check-static-abi", "::mlir::ModuleOp"> {
   }];
 }
 
+def NNFuseElementwise : Pass<"nn-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuse elementwise linalg ops into elementwise consumers only";
+  let description = [{
+    Upstream's elementwise fusion with one restriction: a producer is fused
+    only into a consumer whose loops are all parallel. Fusing an activation
+    into a contraction that reads it (GELU into the next linear layer) would
+    recompute it once per reduction step, K times per element; instead the
+    activation stays a separate op, or fuses forward into the epilogue of
+    the contraction that produces its input. Reshapes are propagated by
+    expansion as upstream does.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def NNHoistVectorTransfers : Pass<"nn-hoist-vector-transfers",
                                   "::mlir::func::FuncOp"> {
   let summary = "Keep loop-carried vector tiles in registers";

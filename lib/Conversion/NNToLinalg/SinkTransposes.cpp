@@ -13,11 +13,13 @@
 #include "acc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace acc {
+#define GEN_PASS_DEF_NNFUSEELEMENTWISE
 #define GEN_PASS_DEF_NNSINKTRANSPOSES
 #include "acc/Conversion/Passes.h.inc"
 } // namespace acc
@@ -133,6 +135,30 @@ struct NNSinkTransposesPass
     RewritePatternSet patterns(&getContext());
     patterns.add<CancelTransposePair, SinkTransposeBelowElementwise>(
         &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+struct NNFuseElementwisePass
+    : public acc::impl::NNFuseElementwiseBase<NNFuseElementwisePass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    linalg::ControlFusionFn intoElementwise = [](OpOperand *fused) {
+      Operation *producer = fused->get().getDefiningOp();
+      auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      return producer && producer->hasOneUse() && consumer &&
+             consumer.getNumLoops() == consumer.getNumParallelLoops();
+    };
+    linalg::populateElementwiseOpsFusionPatterns(patterns, intoElementwise);
+    linalg::ControlFusionFn singleUse = [](OpOperand *fused) {
+      Operation *producer = fused->get().getDefiningOp();
+      return producer && producer->hasOneUse();
+    };
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, singleUse);
+    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
