@@ -330,8 +330,18 @@ struct NNCPUTileAndVectorizePass
         return true;
       if (isa<linalg::TransposeOp>(p))
         return false;
-      if (isAllParallel(p))
+      if (isAllParallel(p)) {
+        // Recomputed per tile: fine for elementwise consumers and for the
+        // destination of a contraction (its bias), not for a contraction's
+        // input, which every output tile would recompute (GELU before a
+        // linear layer: N / 16 times).
+        for (OpOperand &use : p->getUses()) {
+          auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
+          if (user && !isAllParallel(user) && !user.isDpsInit(&use))
+            return false;
+        }
         return true;
+      }
       if (!isContraction(p) || !p->hasOneUse())
         return false;
       auto user = dyn_cast<linalg::LinalgOp>(*p->getUsers().begin());

@@ -64,3 +64,22 @@ func.func @elementwise(%x: tensor<3x64xf32>, %y: tensor<64xf32>) -> tensor<3x64x
   return %1 : tensor<3x64xf32>
 }
 
+
+// An elementwise op that feeds a contraction's input is a root of its own,
+// computed once: fused into the contraction's tiles it would be recomputed
+// by every tile of output features (here erf's polynomial, with its
+// selects, would appear inside the register-block loop).
+// CHECK-LABEL: func.func @gelu_linear
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (16, 64) step (1, 16)
+// CHECK:   arith.select
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 32) step (8, 8)
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (32, 16) step (16, 8)
+// CHECK-NOT: arith.select
+// CHECK:   vector.fma
+// CHECK-NOT: arith.select
+// CHECK: return
+func.func @gelu_linear(%x: tensor<16x64xf32>, %w: tensor<32x64xf32>) -> tensor<16x32xf32> {
+  %g = nn.gelu %x : tensor<16x64xf32>
+  %y = nn.linear %g, %w : (tensor<16x64xf32>, tensor<32x64xf32>) -> tensor<16x32xf32>
+  return %y : tensor<16x32xf32>
+}
