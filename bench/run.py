@@ -268,35 +268,11 @@ class HybridCase(Case):
         return text.replace("func.func @hybrid(", "func.func @hybrid_block(", 1)
 
     def setup(self, torch, np, mlir_text):
-        F = torch.nn.functional
-        rng = np.random.default_rng(7)
-        shapes = [(1, 3, 64, 64), (64, 64), (64, 64), (64, 64), (64, 64),
-                  (256, 64), (256,), (64, 256), (64,), (64,), (64,)]
-        ins = [rng.standard_normal(sh).astype(np.float32) * (0.2 if i else 1.0)
-               for i, sh in enumerate(shapes)]
-        ins[9] = (1.0 + 0.1 * rng.standard_normal(64)).astype(np.float32)
-        t = [torch.from_numpy(a) for a in ins]
-        image, wq, wk, wv, wo, w1, b1, w2, b2, g, b = t
-        full = lambda shape, v: torch.full(shape, v)
-        w_c1, w_c2 = full((32, 3, 3, 3), 0.05), full((64, 32, 3, 3), 0.02)
-        bn1 = [full((32,), v) for v in (0.2, 4.0, 1.5, 0.1)]
-        bn2 = [full((64,), v) for v in (0.1, 1.0, 0.5, 0.0)]
-
-        def run():
-            x = F.relu(F.batch_norm(F.conv2d(image, w_c1, stride=2, padding=1), *bn1,
-                                    training=False, eps=1e-5))
-            x = F.relu(F.batch_norm(F.conv2d(x, w_c2, stride=2, padding=1), *bn2,
-                                    training=False, eps=1e-5))
-            tokens = x.flatten(2).transpose(1, 2)
-            h = F.layer_norm(tokens, (64,), g, b, eps=1e-5)
-            heads = lambda z: z.reshape(1, 256, 4, 16).transpose(1, 2)
-            q, k, v = heads(h @ wq.T), heads(h @ wk.T), heads(h @ wv.T)
-            att = torch.softmax(q @ k.transpose(-1, -2) / 4.0, dim=-1) @ v
-            res1 = tokens + att.transpose(1, 2).reshape(1, 256, 64) @ wo.T
-            y = F.layer_norm(res1, (64,), g, b, eps=1e-5)
-            res2 = res1 + F.gelu(y @ w1.T + b1) @ w2.T + b2
-            return res2.transpose(1, 2).reshape(1, 64, 16, 16).mean(dim=(2, 3), keepdim=True)
-        return ins, run
+        sys.path.insert(0, os.path.join(ROOT, "examples"))
+        import hybrid_torch
+        ins = hybrid_torch.inputs(np)
+        args = [torch.from_numpy(a) for a in ins]
+        return ins, lambda: hybrid_torch.forward(torch, args)
 
 
 def resnet_key(arg):

@@ -195,7 +195,7 @@ static LogicalResult writeHeader(ModuleOp module, StringRef guardStem,
     std::string name = func.getSymName().str();
     std::string upper = llvm::StringRef(name).upper();
     SmallVector<std::string> params;
-    std::string shapes;
+    std::string comment, macros;
     auto add = [&](Type t, bool in, unsigned i) -> LogicalResult {
       auto shaped = dyn_cast<RankedTensorType>(t);
       std::string elt = shaped ? cElementType(shaped.getElementType()) : "";
@@ -211,13 +211,13 @@ static LogicalResult writeHeader(ModuleOp module, StringRef guardStem,
       std::string dims;
       for (auto [k, d] : llvm::enumerate(shaped.getShape()))
         dims += (k ? ", " : "") + std::to_string(d);
-      shapes += " * " + pname + ": " + elt + "[" +
-                std::to_string(shaped.getNumElements()) + "], shape (" + dims +
-                ")\n";
-      shapes += "#define " + macro + "_RANK " +
+      comment += " * " + pname + ": " + elt + "[" +
+                 std::to_string(shaped.getNumElements()) + "], shape (" + dims +
+                 ")\n";
+      macros += "#define " + macro + "_RANK " +
                 std::to_string(shaped.getRank()) + "\n";
-      shapes += "#define " + macro + "_SHAPE {" + dims + "}\n";
-      shapes += "#define " + macro + "_ELEMENTS " +
+      macros += "#define " + macro + "_SHAPE {" + dims + "}\n";
+      macros += "#define " + macro + "_ELEMENTS " +
                 std::to_string(shaped.getNumElements()) + "\n";
       return success();
     };
@@ -227,16 +227,6 @@ static LogicalResult writeHeader(ModuleOp module, StringRef guardStem,
     for (auto [i, t] : llvm::enumerate(func.getResultTypes()))
       if (failed(add(t, false, i)))
         return failure();
-    // Comment lines and macros interleave: split them.
-    std::string comment, macros;
-    for (StringRef line : llvm::split(shapes, '\n')) {
-      if (line.empty())
-        continue;
-      if (line.starts_with("#define"))
-        macros += line.str() + "\n";
-      else
-        comment += line.str() + "\n";
-    }
     os << "\n/* " << name << ": " << func.getNumArguments() << " input(s), "
        << func.getNumResults() << " output(s).\n"
        << comment << " */\n"

@@ -104,6 +104,90 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
   return tiles;
 }
 
+/// In a tile, a convolution's window loops have one iteration: `oy + ky`
+/// with ky in [0, 1) is `oy`, and a strided window `2 * ox` reads every
+/// other element (a strided slice of the operand, read with the plain map
+/// `ox`). Rewriting the input maps so makes the tile a plain contraction
+/// (projected permutations), which vectorizes like a matmul register block.
+void foldTileWindows(RewriterBase &rewriter, linalg::GenericOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  MLIRContext *c = op.getContext();
+  SmallVector<Attribute> maps;
+  bool changed = false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap m = op.getMatchingIndexingMap(&operand);
+    bool compound = llvm::any_of(m.getResults(), [](AffineExpr e) {
+      return !isa<AffineDimExpr, AffineConstantExpr>(e);
+    });
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!compound || !type || !type.hasStaticShape() ||
+        op.isDpsInit(&operand)) {
+      maps.push_back(AffineMapAttr::get(m));
+      continue;
+    }
+    AffineMap n = m;
+    for (auto [d, r] : llvm::enumerate(ranges))
+      if (r == 1)
+        n = n.replace(getAffineDimExpr(d, c), getAffineConstantExpr(0, c),
+                      n.getNumDims(), n.getNumSymbols());
+    n = simplifyAffineMap(n);
+    SmallVector<AffineExpr> results;
+    SmallVector<int64_t> strides, sizes;
+    bool ok = true;
+    for (auto [e, ne] : llvm::zip(m.getResults(), n.getResults())) {
+      int64_t stride = 1;
+      AffineExpr r = ne;
+      if (auto bin = dyn_cast<AffineBinaryOpExpr>(ne);
+          bin && bin.getKind() == AffineExprKind::Mul)
+        if (auto k = dyn_cast<AffineConstantExpr>(bin.getRHS()))
+          if (isa<AffineDimExpr>(bin.getLHS())) {
+            stride = k.getValue();
+            r = bin.getLHS();
+          }
+      if (isa<AffineDimExpr, AffineConstantExpr>(e))
+        r = e; // keep plain results (they name the loops)
+      int64_t size;
+      if (auto d = dyn_cast<AffineDimExpr>(r))
+        size = ranges[d.getPosition()];
+      else if (auto k = dyn_cast<AffineConstantExpr>(r); k && k.getValue() == 0)
+        size = 1;
+      else {
+        ok = false;
+        break;
+      }
+      results.push_back(r);
+      strides.push_back(stride);
+      sizes.push_back(size);
+    }
+    AffineMap nm =
+        ok ? AffineMap::get(m.getNumDims(), m.getNumSymbols(), results, c)
+           : AffineMap();
+    if (!ok || !nm.isProjectedPermutation(/*allowZeroInResults=*/true)) {
+      maps.push_back(AffineMapAttr::get(m));
+      continue;
+    }
+    // A result that was a constant 0 reads index 0 of a dimension whose
+    // extent may be larger: slice it to 1 (the new map reads 0 there).
+    bool needSlice = false;
+    for (auto [i, sz] : llvm::enumerate(sizes))
+      needSlice |= strides[i] != 1 || sz != type.getDimSize(i);
+    if (needSlice) {
+      rewriter.setInsertionPoint(op);
+      SmallVector<OpFoldResult> offs(sizes.size(), rewriter.getIndexAttr(0));
+      auto sliceType = RankedTensorType::get(sizes, type.getElementType());
+      Value slice = tensor::ExtractSliceOp::create(
+          rewriter, op.getLoc(), sliceType, operand.get(), offs,
+          getAsIndexOpFoldResult(c, sizes), getAsIndexOpFoldResult(c, strides));
+      rewriter.modifyOpInPlace(op, [&] { operand.set(slice); });
+    }
+    maps.push_back(AffineMapAttr::get(nm));
+    changed = true;
+  }
+  if (changed)
+    rewriter.modifyOpInPlace(
+        op, [&] { op.setIndexingMapsAttr(ArrayAttr::get(c, maps)); });
+}
+
 /// Constant upper bounds of the loop ranges of `op` (each loop read through
 /// some operand dimension), e.g. 8 for a partial tile min(8, N - i).
 std::optional<SmallVector<int64_t>> loopUpperBounds(linalg::LinalgOp op) {
@@ -498,103 +582,14 @@ struct NNCPUTileAndVectorizePass
         return signalPassFailure();
     }
 
-    // Vectorize every linalg op with static shapes outside of loops that
-    // carry dynamic tiles; failures leave scalar code.
-    // Only register-sized iteration spaces: a whole-tensor op (a norm's
-    // statistics, a global pool) would become one enormous vector, spilled
-    // to the stack and slow to compile; those stay loops for LLVM.
-    // In a tile, a convolution's window loops have one iteration: `oy + ky`
-    // with ky in [0, 1) is `oy`, and a strided window `2 * ox` reads every
-    // other element (a strided slice of the operand, read with the plain map
-    // `ox`). Rewriting the input maps so makes the tile a plain contraction
-    // (projected permutations), which vectorizes like a matmul register
-    // block.
+    // Convolution tiles: window loops folded into plain or strided reads.
     SmallVector<linalg::GenericOp> generics;
     func.walk([&](linalg::GenericOp op) {
       if (op.hasPureTensorSemantics() && !op.hasDynamicShape())
         generics.push_back(op);
     });
-    for (linalg::GenericOp op : generics) {
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      MLIRContext *c = op.getContext();
-      SmallVector<Attribute> maps;
-      bool changed = false;
-      for (OpOperand &operand : op->getOpOperands()) {
-        AffineMap m = op.getMatchingIndexingMap(&operand);
-        bool compound = llvm::any_of(m.getResults(), [](AffineExpr e) {
-          return !isa<AffineDimExpr, AffineConstantExpr>(e);
-        });
-        auto type = dyn_cast<RankedTensorType>(operand.get().getType());
-        if (!compound || !type || !type.hasStaticShape() ||
-            op.isDpsInit(&operand)) {
-          maps.push_back(AffineMapAttr::get(m));
-          continue;
-        }
-        AffineMap n = m;
-        for (auto [d, r] : llvm::enumerate(ranges))
-          if (r == 1)
-            n = n.replace(getAffineDimExpr(d, c), getAffineConstantExpr(0, c),
-                          n.getNumDims(), n.getNumSymbols());
-        n = simplifyAffineMap(n);
-        SmallVector<AffineExpr> results;
-        SmallVector<int64_t> strides, sizes;
-        bool ok = true;
-        for (auto [e, ne] : llvm::zip(m.getResults(), n.getResults())) {
-          int64_t stride = 1;
-          AffineExpr r = ne;
-          if (auto bin = dyn_cast<AffineBinaryOpExpr>(ne);
-              bin && bin.getKind() == AffineExprKind::Mul)
-            if (auto k = dyn_cast<AffineConstantExpr>(bin.getRHS()))
-              if (isa<AffineDimExpr>(bin.getLHS())) {
-                stride = k.getValue();
-                r = bin.getLHS();
-              }
-          if (isa<AffineDimExpr, AffineConstantExpr>(e))
-            r = e; // keep plain results (they name the loops)
-          int64_t size;
-          if (auto d = dyn_cast<AffineDimExpr>(r))
-            size = ranges[d.getPosition()];
-          else if (auto k = dyn_cast<AffineConstantExpr>(r);
-                   k && k.getValue() == 0)
-            size = 1;
-          else {
-            ok = false;
-            break;
-          }
-          results.push_back(r);
-          strides.push_back(stride);
-          sizes.push_back(size);
-        }
-        AffineMap nm =
-            ok ? AffineMap::get(m.getNumDims(), m.getNumSymbols(), results, c)
-               : AffineMap();
-        if (!ok || !nm.isProjectedPermutation(/*allowZeroInResults=*/true)) {
-          maps.push_back(AffineMapAttr::get(m));
-          continue;
-        }
-        // A result that was a constant 0 reads index 0 of a dimension whose
-        // extent may be larger: slice it to 1 (the new map reads 0 there).
-        bool needSlice = false;
-        for (auto [i, sz] : llvm::enumerate(sizes))
-          needSlice |= strides[i] != 1 || sz != type.getDimSize(i);
-        if (needSlice) {
-          rewriter.setInsertionPoint(op);
-          SmallVector<OpFoldResult> offs(sizes.size(),
-                                         rewriter.getIndexAttr(0));
-          auto sliceType = RankedTensorType::get(sizes, type.getElementType());
-          Value slice = tensor::ExtractSliceOp::create(
-              rewriter, op.getLoc(), sliceType, operand.get(), offs,
-              getAsIndexOpFoldResult(c, sizes),
-              getAsIndexOpFoldResult(c, strides));
-          rewriter.modifyOpInPlace(op, [&] { operand.set(slice); });
-        }
-        maps.push_back(AffineMapAttr::get(nm));
-        changed = true;
-      }
-      if (changed)
-        rewriter.modifyOpInPlace(
-            op, [&] { op.setIndexingMapsAttr(ArrayAttr::get(c, maps)); });
-    }
+    for (linalg::GenericOp op : generics)
+      foldTileWindows(rewriter, op);
 
     // Tiles carry many unit loops (batch, one output row, the stepped
     // reduction): dropping them leaves e.g. out[ox, f] += in[ox] * w[f], a
@@ -617,6 +612,10 @@ struct NNCPUTileAndVectorizePass
         return signalPassFailure();
     }
 
+    // Vectorize every static linalg op of a register-sized iteration space;
+    // failures leave scalar code. A whole-tensor op (a norm's statistics, a
+    // global pool) would become one enormous vector, spilled to the stack
+    // and slow to compile; those stay loops for LLVM.
     // Partial tiles (a size that is not a multiple of the tile) have
     // dynamic shapes bounded by the tile: they are vectorized at the bound
     // with masks.
