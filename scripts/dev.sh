@@ -27,16 +27,20 @@ PACKAGES=(
   build-essential cmake ninja-build
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libfmt-dev
+  # acc-import-onnx: ONNX's C++ protobuf classes.
+  libonnx-dev libprotobuf-dev
   python3
   # References for the integration tests: PyTorch in float64, on Debian's
   # own python3 (not a PATH python3 from elsewhere).
   python3-numpy python3-torch
+  # The ONNX acceptance tests export torchvision's resnet18 and vit_b_16.
+  python3-torchvision
 )
 
 # The benchmark suite also needs PyTorch at its best: Debian's torch links
 # libblas.so.3, which is the slow reference BLAS unless OpenBLAS provides it;
 # torchvision for the whole-model cases; matplotlib for the plots.
-BENCH_PACKAGES=(libopenblas0-pthread python3-matplotlib python3-torchvision)
+BENCH_PACKAGES=(libopenblas0-pthread python3-matplotlib)
 
 log() { printf '\033[1m[acc]\033[0m %s\n' "$*" >&2; }
 

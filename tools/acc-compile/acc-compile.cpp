@@ -16,6 +16,7 @@
 #include "acc/Conversion/Passes.h"
 #include "acc/Dialect/NN/IR/NNDialect.h"
 #include "acc/Dialect/NN/Transforms/Passes.h"
+#include "acc/Import/ONNXImporter.h"
 #include "acc/Pipelines/Pipelines.h"
 #include "acc/Support/InputGuard.h"
 #include "acc/Target/CPUTarget.h"
@@ -51,7 +52,7 @@ namespace cl = llvm::cl;
 static cl::OptionCategory accCategory("acc-compile options");
 
 static cl::opt<std::string> inputFilename(cl::Positional,
-                                          cl::desc("<model.mlir>"),
+                                          cl::desc("<model.mlir|model.onnx>"),
                                           cl::init("-"), cl::cat(accCategory));
 
 static cl::opt<std::string>
@@ -98,6 +99,11 @@ static cl::opt<std::string>
     headerFilename("header", cl::desc("Also write the entry's C header"),
                    cl::value_desc("model.h"), cl::init(""),
                    cl::cat(accCategory));
+static cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("ONNX input only: the shape of a graph input, NAME:DIMS (e.g. "
+             "input:1x3x224x224); repeat for several inputs"),
+    cl::value_desc("name:dims"), cl::cat(accCategory));
 static cl::opt<bool>
     shared("shared",
            cl::desc("Link a shared library (with acc's runtime inside) "
@@ -211,9 +217,12 @@ static LogicalResult writeHeader(ModuleOp module, StringRef guardStem,
       std::string dims;
       for (auto [k, d] : llvm::enumerate(shaped.getShape()))
         dims += (k ? ", " : "") + std::to_string(d);
+      // The model's own name for the tensor (ONNX inputs and outputs).
+      auto named = in ? func.getArgAttrOfType<StringAttr>(i, "nn.name")
+                      : func.getResultAttrOfType<StringAttr>(i, "nn.name");
       comment += " * " + pname + ": " + elt + "[" +
                  std::to_string(shaped.getNumElements()) + "], shape (" + dims +
-                 ")\n";
+                 ")" + (named ? ", \"" + named.str() + "\"" : "") + "\n";
       macros += "#define " + macro + "_RANK " +
                 std::to_string(shaped.getRank()) + "\n";
       macros += "#define " + macro + "_SHAPE {" + dims + "}\n";
@@ -276,9 +285,9 @@ static std::string runtimeLibrary() {
 
 static int run() {
   bool wantReport = costReport.getNumOccurrences() > 0;
-  if (llvm::sys::path::extension(inputFilename) == ".onnx")
-    return fail("ONNX input is not supported yet (acc-import-onnx is not "
-                "built); give nn IR (.mlir)");
+  bool isONNX = llvm::sys::path::extension(inputFilename) == ".onnx";
+  if (!isONNX && !inputShapes.empty())
+    return fail("--input-shape applies to ONNX models only");
   if (targetName != "cpu")
     return fail("unknown or unbuilt target '" + targetName +
                 "'; only --target=cpu is available");
@@ -295,7 +304,8 @@ static int run() {
       openInputFile(inputFilename, &error);
   if (!file)
     return fail(error);
-  if (!acc::checkIRNesting(file->getBuffer(), file->getBufferIdentifier(),
+  if (!isONNX &&
+      !acc::checkIRNesting(file->getBuffer(), file->getBufferIdentifier(),
                            llvm::errs()))
     return 1;
 
@@ -306,9 +316,23 @@ static int run() {
   MLIRContext context(registry);
   context.loadDialect<acc::nn::NNDialect>();
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module;
+  if (isONNX) {
+    acc::ONNXImportOptions options;
+    for (const std::string &spec : inputShapes) {
+      std::string err;
+      if (!acc::parseInputShapes(spec, options.inputShapes, err))
+        return fail(err);
+    }
+    module = acc::importONNXModel(file->getBuffer(), inputFilename, &context,
+                                  options);
+    // The protobuf's bytes are not needed any more.
+    file.reset();
+  } else {
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  }
   if (!module)
     return 1;
 

@@ -47,6 +47,12 @@ struct NNCheckStaticABIPass
       }
       for (auto [i, t] : llvm::enumerate(func.getResultTypes()))
         check(t, "result", i);
+      // The model's names for its inputs and outputs (`nn.name`, set by the
+      // ONNX importer) document the nn level; the C ABI is positional.
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        func.removeArgAttr(i, "nn.name");
+      for (unsigned i = 0; i < func.getNumResults(); ++i)
+        func.removeResultAttr(i, StringAttr::get(func.getContext(), "nn.name"));
     });
     if (bad)
       signalPassFailure();

@@ -8,6 +8,8 @@
 #define ACC_DIALECT_NN_TRANSFORMS_PASSES_H
 
 #include "acc/Dialect/NN/IR/NNDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 namespace acc::nn {

@@ -68,4 +68,42 @@ def NNInlineBlocks : Pass<"nn-inline-blocks"> {
   let dependentDialects = ["::acc::nn::NNDialect"];
 }
 
+def NNRaise : Pass<"nn-raise"> {
+  let summary = "Raise decomposed subgraphs to nn ops: attention, GELU, "
+                "linear with bias";
+  let description = [{
+    Exporters (PyTorch to ONNX in particular) write the composite ops of a
+    model as their pieces. This pass finds the pieces and puts the nn op back,
+    so that the CPU and GPU pipelines see what they have fused kernels for:
+
+    * `matmul(softmax(scale * matmul(Q, Kt) [+ mask]), V)` becomes
+      `nn.attention` (the scale may sit on `Q` or on the scores, as a `mul` or
+      a `div` by a scalar constant; `Kt` becomes `K` by one transpose, folded
+      into the transpose that produced `Kt`). Rank-3 operands (heads folded
+      into the batch) are viewed as `[1, B*H, N, D]`. A constant mask that is
+      0 on and below the diagonal and -inf (or below -1e9) above is
+      `mask(causal)`; any other mask is the op's `additive_mask`.
+    * `0.5 * x * (1 + erf(x / sqrt(2)))` (in the association orders that
+      exporters produce) becomes `nn.gelu`.
+    * `add(linear(x, W), b)` with `b` a vector of the output width (or of
+      shape `[1, ..., 1, N]`) becomes `linear(x, W) bias(b)`.
+
+    Every intermediate that is replaced must have no other users; otherwise
+    the subgraph is left as it is.
+
+    ```mlir
+    %s = nn.matmul %q, %kt : (tensor<12x197x64xf32>, tensor<12x64x197xf32>)
+                             -> tensor<12x197x197xf32>
+    %p = nn.softmax %s : tensor<12x197x197xf32>
+    %o = nn.matmul %p, %v : (tensor<12x197x197xf32>, tensor<12x197x64xf32>)
+                            -> tensor<12x197x64xf32>
+    // becomes (with %k the transpose of %kt)
+    %o4 = nn.attention %q4, %k4, %v4 {scale = 1.0 : f32} : ...
+    ```
+  }];
+  let dependentDialects = ["::acc::nn::NNDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // ACC_DIALECT_NN_TRANSFORMS_PASSES_TD
