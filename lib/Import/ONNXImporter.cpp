@@ -313,6 +313,8 @@ private:
   LogicalResult loadTensor(const onnx::TensorProto &t, HostRef &out,
                            StringRef what);
   LogicalResult translateNode();
+  LogicalResult translateNodes(const onnx::GraphProto &graph);
+  LogicalResult inlineIf();
   LogicalResult evaluateOnHost(bool &done);
   LogicalResult translateRuntime();
 
@@ -325,6 +327,8 @@ private:
   LogicalResult transposeOp();
   LogicalResult concat();
   LogicalResult slice();
+  LogicalResult split();
+  LogicalResult tile();
   LogicalResult gather();
   LogicalResult pad();
   LogicalResult expand();
@@ -658,6 +662,22 @@ LogicalResult Importer::evaluateOnHost(bool &done) {
     return elementwise([](auto a) { return -a[0]; });
   if (op == "Sqrt" && all())
     return elementwise([](auto a) { return std::sqrt(a[0]); });
+  if (op == "Pow" && all())
+    return elementwise([](auto a) { return std::pow(a[0], a[1]); });
+  if (op == "Exp" && all())
+    return elementwise([](auto a) { return std::exp(a[0]); });
+  if (op == "Erf" && all())
+    return elementwise([](auto a) { return std::erf(a[0]); });
+  if (op == "Tanh" && all())
+    return elementwise([](auto a) { return std::tanh(a[0]); });
+  if (op == "Abs" && all())
+    return elementwise([](auto a) { return std::abs(a[0]); });
+  if (op == "Reciprocal" && all())
+    return elementwise([](auto a) { return 1.0 / a[0]; });
+  if (op == "Max" && all() && in.size() == 2)
+    return elementwise([](auto a) { return std::max(a[0], a[1]); });
+  if (op == "Min" && all() && in.size() == 2)
+    return elementwise([](auto a) { return std::min(a[0], a[1]); });
   if (op == "Where" && all()) {
     // The result type is that of the branches.
     bool isFloat = in[1]->isFloat || in[2]->isFloat;
@@ -764,12 +784,69 @@ LogicalResult Importer::translateNode() {
     }
     return setHost(h);
   }
+  if (op == "If")
+    return inlineIf();
   bool done = false;
   if (failed(evaluateOnHost(done)))
     return failure();
   if (done)
     return success();
   return translateRuntime();
+}
+
+LogicalResult Importer::translateNodes(const onnx::GraphProto &graph) {
+  for (const auto &init : graph.initializer()) {
+    HostRef h;
+    if (failed(loadTensor(init, h, "initializer")))
+      return failure();
+    values[init.name()] = Val{h, Value()};
+  }
+  for (const auto &n : graph.node()) {
+    node = &n;
+    std::string name = n.name().empty() ? n.op_type() : n.name();
+    loc = NameLoc::get(StringAttr::get(ctx, name), fileLoc);
+    b->setLoc(loc);
+    for (const auto &out : n.output())
+      if (!out.empty() && values.count(out))
+        return error() << "output '" << out << "' is produced twice";
+    if (failed(translateNode()))
+      return failure();
+  }
+  return success();
+}
+
+/// PyTorch writes `If` where a shape check is dynamic in general; with
+/// static shapes the condition is known and the taken branch is inlined.
+LogicalResult Importer::inlineIf() {
+  FailureOr<Val> c = input(0);
+  if (failed(c))
+    return failure();
+  if (!c->known() || c->host->numel() != 1)
+    return error() << "the condition depends on the model's inputs; only "
+                      "conditions known at import time are supported";
+  const onnx::NodeProto *ifNode = node;
+  const auto *branch =
+      attr(c->host->at(0) != 0 ? "then_branch" : "else_branch");
+  if (!branch || !branch->has_g())
+    return error() << "the taken branch is missing";
+  const onnx::GraphProto &g = branch->g();
+  if (g.output_size() != ifNode->output_size())
+    return error() << "the branch has " << g.output_size()
+                   << " outputs, the node " << ifNode->output_size();
+  if (failed(translateNodes(g)))
+    return failure();
+  node = ifNode;
+  loc = NameLoc::get(StringAttr::get(ctx, node->name()), fileLoc);
+  for (int k = 0; k < g.output_size(); ++k) {
+    auto it = values.find(g.output(k).name());
+    if (it == values.end())
+      return error() << "the branch never produces '" << g.output(k).name()
+                     << "'";
+    Val v = it->second;
+    if (failed(setOutput(k, v)))
+      return failure();
+  }
+  return success();
 }
 
 LogicalResult Importer::translateRuntime() {
@@ -824,6 +901,8 @@ LogicalResult Importer::translateRuntime() {
     return linalgUnary<linalg::TanhOp>();
   if (op == "Neg")
     return linalgUnary<linalg::NegFOp>();
+  if (op == "Abs")
+    return linalgUnary<linalg::AbsOp>();
   if (op == "Reciprocal")
     return linalgUnary<linalg::ReciprocalOp>();
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div")
@@ -847,6 +926,10 @@ LogicalResult Importer::translateRuntime() {
     return concat();
   if (op == "Slice")
     return slice();
+  if (op == "Split")
+    return split();
+  if (op == "Tile")
+    return tile();
   if (op == "Gather")
     return gather();
   if (op == "Pad")
@@ -1431,15 +1514,24 @@ LogicalResult Importer::slice() {
     if (!a)
       return error() << "axis " << axes[k] << " out of range";
     int64_t dim = x->shape()[*a], st = steps[k];
-    if (st <= 0)
-      return error() << "step " << st
-                     << " is not supported (only positive steps are)";
+    if (st == 0)
+      return error() << "step 0";
+    if (st < 0 && !x->known())
+      return error() << "negative step " << st
+                     << " on an activation is not supported";
     int64_t s = starts[k] < 0 ? starts[k] + dim : starts[k];
     int64_t e = ends[k] < 0 ? ends[k] + dim : ends[k];
-    s = std::clamp<int64_t>(s, 0, dim);
-    e = std::clamp<int64_t>(e, 0, dim);
+    if (st > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      sizes[*a] = e > s ? (e - s + st - 1) / st : 0;
+    } else {
+      // Backwards: start in [0, dim - 1], end in [-1, dim - 1].
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(ends[k] < -dim ? -1 : e, -1, dim - 1);
+      sizes[*a] = s > e ? (s - e - st - 1) / -st : 0;
+    }
     offs[*a] = s;
-    sizes[*a] = e > s ? (e - s + st - 1) / st : 0;
     strides[*a] = st;
   }
   if (x->known()) {
@@ -1467,6 +1559,120 @@ LogicalResult Importer::slice() {
   return setOutput(tensor::ExtractSliceOp::create(
       *b, tensorType(sizes), x->value, ValueRange{}, ValueRange{}, ValueRange{},
       offs, sizes, strides));
+}
+
+LogicalResult Importer::split() {
+  FailureOr<Val> x = input(0);
+  if (failed(x))
+    return failure();
+  int64_t r = x->rank();
+  auto axis = normAxis(attrInt("axis", 0), r);
+  if (!axis)
+    return error() << "axis out of range";
+  int64_t dim = x->shape()[*axis];
+  SmallVector<int64_t> sizes;
+  if (hasInput(1)) {
+    FailureOr<HostRef> s = knownInput(1, "the split sizes");
+    if (failed(s))
+      return failure();
+    sizes.assign((*s)->i.begin(), (*s)->i.end());
+  } else if (auto s = attrInts("split")) {
+    sizes = *s;
+  } else {
+    int64_t n = attrInt("num_outputs", node->output_size());
+    if (n <= 0)
+      return error() << "no outputs";
+    int64_t chunk = (dim + n - 1) / n;
+    for (int64_t k = 0; k < n; ++k)
+      sizes.push_back(std::max<int64_t>(std::min(chunk, dim - k * chunk), 0));
+  }
+  if (int64_t(sizes.size()) != node->output_size())
+    return error() << sizes.size() << " split sizes for " << node->output_size()
+                   << " outputs";
+  int64_t total = 0;
+  for (int64_t s : sizes) {
+    if (s < 0)
+      return error() << "negative split size";
+    total += s;
+  }
+  if (total != dim)
+    return error() << "split sizes add up to " << total << ", the axis has "
+                   << dim;
+  int64_t off = 0;
+  for (auto [k, size] : llvm::enumerate(sizes)) {
+    SmallVector<int64_t> offs(r, 0), shape(x->shape()), strides(r, 1);
+    offs[*axis] = off;
+    shape[*axis] = size;
+    off += size;
+    if (x->known()) {
+      auto h = std::make_shared<HostTensor>();
+      h->isFloat = x->host->isFloat;
+      h->shape = shape;
+      int64_t outer = product(x->shape().take_front(*axis));
+      int64_t inner = product(x->shape().drop_front(*axis + 1));
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t i = offs[*axis]; i < offs[*axis] + size; ++i)
+          for (int64_t j = 0; j < inner; ++j) {
+            int64_t src = (o * dim + i) * inner + j;
+            if (h->isFloat)
+              h->f.push_back(x->host->f[src]);
+            else
+              h->i.push_back(x->host->i[src]);
+          }
+      if (failed(setOutput(k, Val{h, Value()})))
+        return failure();
+      continue;
+    }
+    if (size == 0)
+      return error() << "an empty split of an activation is not supported";
+    Value part = tensor::ExtractSliceOp::create(
+        *b, tensorType(shape), x->value, ValueRange{}, ValueRange{},
+        ValueRange{}, offs, shape, strides);
+    if (failed(setOutput(k, Val{nullptr, part})))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult Importer::tile() {
+  FailureOr<Val> x = input(0);
+  FailureOr<HostRef> reps = knownInput(1, "the repeats");
+  if (failed(x) || failed(reps))
+    return failure();
+  int64_t r = x->rank();
+  if (int64_t((*reps)->i.size()) != r)
+    return error() << "repeats has " << (*reps)->i.size()
+                   << " entries for rank " << r;
+  SmallVector<int64_t> out(x->shape());
+  for (int64_t k = 0; k < r; ++k) {
+    if ((*reps)->i[k] < 1)
+      return error() << "repeat " << (*reps)->i[k] << " is not supported";
+    out[k] *= (*reps)->i[k];
+  }
+  if (x->known()) {
+    auto h = std::make_shared<HostTensor>();
+    h->isFloat = x->host->isFloat;
+    h->shape = out;
+    int64_t n = product(out);
+    SmallVector<int64_t> inStrides = x->host->strides();
+    for (int64_t k = 0; k < n; ++k) {
+      int64_t rem = k, src = 0;
+      for (int64_t d = r - 1; d >= 0; --d) {
+        src += (rem % out[d]) % x->shape()[d] * inStrides[d];
+        rem /= out[d];
+      }
+      if (h->isFloat)
+        h->f.push_back(x->host->f[src]);
+      else
+        h->i.push_back(x->host->i[src]);
+    }
+    return setHost(h);
+  }
+  Value v = x->value;
+  for (int64_t k = 0; k < r; ++k)
+    if ((*reps)->i[k] > 1)
+      v = tensor::ConcatOp::create(*b, k, SmallVector<Value>((*reps)->i[k], v));
+  return setOutput(v);
 }
 
 LogicalResult Importer::gather() {
@@ -1750,14 +1956,42 @@ LogicalResult Importer::reduceMean() {
   }
   llvm::sort(axes);
   bool keep = attrInt("keepdims", 1);
+  if (axes.empty()) {
+    if (attrInt("noop_with_empty_axes", 0))
+      return setOutput(*x);
+    for (int64_t k = 0; k < r; ++k)
+      axes.push_back(k);
+  }
+  SmallVector<int64_t> kept, keptDims;
+  int64_t count = 1;
+  for (int64_t k = 0; k < r; ++k) {
+    if (llvm::is_contained(axes, k)) {
+      count *= shape[k];
+      keptDims.push_back(1);
+    } else {
+      kept.push_back(shape[k]);
+      keptDims.push_back(shape[k]);
+    }
+  }
   if (r == 4 && axes == SmallVector<int64_t>{2, 3}) {
+    // The spatial mean: nn's global pooling.
     Value y = nn::GlobalAvgPool2DOp::create(
         *b, tensorType({shape[0], shape[1], 1, 1}), *x, nchw());
-    return setOutput(keep ? y : reshape(y, {shape[0], shape[1]}));
+    return setOutput(keep ? y : reshape(y, kept));
   }
-  return error() << "only the mean over the spatial axes [2, 3] of a rank-4 "
-                    "tensor is supported; got axes "
-                 << shapeStr(axes) << " of " << shapeStr(shape);
+  // A sum over the axes, then a scale by 1 / count.
+  Value zero = arith::ConstantOp::create(*b, b->getF32FloatAttr(0.0f));
+  Value init = linalg::FillOp::create(*b, zero, empty(kept)).getResult(0);
+  auto reduce = linalg::ReduceOp::create(
+      *b, ValueRange{*x}, ValueRange{init}, axes,
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value sum = arith::AddFOp::create(nb, l, args[0], args[1]);
+        linalg::YieldOp::create(nb, l, sum);
+      });
+  Value scale = splat(1.0f / float(count), {});
+  Value mean =
+      nn::MulOp::create(*b, tensorType(kept), reduce.getResult(0), scale);
+  return setOutput(keep ? reshape(mean, keptDims) : mean);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1783,15 +2017,11 @@ OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
   OpBuilder top(ctx);
   top.setInsertionPointToEnd(module.getBody());
 
-  // Initializers.
+  // Initializers are loaded with the nodes; graph inputs that are also
+  // initializers (old exporters list both) are not arguments.
   llvm::StringSet<> initNames;
-  for (const auto &init : graph.initializer()) {
-    HostRef h;
-    if (failed(loadTensor(init, h, "initializer")))
-      return nullptr;
-    values[init.name()] = Val{h, Value()};
+  for (const auto &init : graph.initializer())
     initNames.insert(init.name());
-  }
 
   // Inputs: those that are not initializers (old exporters list both).
   SmallVector<Type> argTypes;
@@ -1875,19 +2105,8 @@ OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
   constBuilder = std::make_unique<OpBuilder>(ctx);
   constBuilder->setInsertionPointToStart(body);
 
-  for (const auto &n : graph.node()) {
-    node = &n;
-    std::string name = n.name().empty() ? n.op_type() : n.name();
-    loc = NameLoc::get(StringAttr::get(ctx, name), fileLoc);
-    b->setLoc(loc);
-    for (const auto &out : n.output())
-      if (!out.empty() && values.count(out)) {
-        error() << "output '" << out << "' is produced twice";
-        return nullptr;
-      }
-    if (failed(translateNode()))
-      return nullptr;
-  }
+  if (failed(translateNodes(graph)))
+    return nullptr;
   node = nullptr;
   loc = fileLoc;
 
