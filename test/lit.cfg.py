@@ -33,7 +33,7 @@ llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.acc_tools_dir, config.llvm_tools_dir]
-tools = ["acc-compile", "acc-opt"]
+tools = ["acc-compile", "acc-import-onnx", "acc-opt"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.acc_tools_dir, append_path=True)

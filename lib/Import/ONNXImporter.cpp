@@ -2023,10 +2023,20 @@ OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
   for (const auto &init : graph.initializer())
     initNames.insert(init.name());
 
+  // Shapes given for inputs the graph does not have.
+  for (const auto &[name, given] : options.inputShapes) {
+    bool found = false;
+    for (const auto &in : graph.input())
+      found |= in.name() == name && !initNames.contains(name);
+    if (!found) {
+      emitError(fileLoc) << "--input-shape names '" << name
+                         << "', which is not an input of the graph";
+      return nullptr;
+    }
+  }
   // Inputs: those that are not initializers (old exporters list both).
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
-  llvm::StringSet<> givenUsed;
   for (const auto &in : graph.input()) {
     if (initNames.contains(in.name()))
       continue;
@@ -2057,7 +2067,6 @@ OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
     for (const auto &[name, given] : options.inputShapes) {
       if (name != in.name())
         continue;
-      givenUsed.insert(name);
       if (tt.has_shape() && given.size() != shape.size()) {
         emitError(inLoc) << "--input-shape gives rank " << given.size()
                          << " for '" << name << "', the model says "
@@ -2085,13 +2094,6 @@ OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
     argTypes.push_back(tensorType(shape));
     argNames.push_back(in.name());
   }
-  for (const auto &[name, given] : options.inputShapes)
-    if (!givenUsed.contains(name)) {
-      emitError(fileLoc) << "--input-shape names '" << name
-                         << "', which is not an input of the graph";
-      return nullptr;
-    }
-
   // The function; its result types are known once the graph is translated.
   auto func = func::FuncOp::create(top, fileLoc, options.functionName,
                                    FunctionType::get(ctx, argTypes, {}));

@@ -178,8 +178,9 @@ def main():
     export(CumSum(), [torch.randn(2, 5)], "cumsum", outdir)
     torch.manual_seed(4)
     export(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()),
-           [torch.randn(1, 3, 10, 10)], "dynamic_batch", outdir,
-           dynamic={"in0": {0: "batch"}, "out0": {0: "batch"}})
+           [torch.randn(1, 3, 10, 10)], "dynamic", outdir,
+           dynamic={"in0": {0: "batch", 2: "h", 3: "w"},
+                    "out0": {0: "batch", 2: "oh", 3: "ow"}})
 
 
 if __name__ == "__main__":
