@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -184,6 +185,7 @@ private:
   void inferShapes(Operation *op);
   void propagateReceptiveField(Operation *op, OpCost &entry);
   bool modelOp(Operation *op, CostFigures &c);
+  bool modelUpstreamOp(Operation *op, CostFigures &c);
   void addParams(CostFigures &c, ArrayRef<Value> weights);
   Crossover crossover(bool flops);
 };
@@ -582,6 +584,54 @@ bool FunctionAnalyzer::modelOp(Operation *op, CostFigures &c) {
       .Default([&](Operation *) { return false; });
 }
 
+/// The upstream tensor and linalg ops that imported models hold beside nn
+/// ops: data movement (no FLOPs) and elementwise math. Reshapes and slices
+/// are views and move nothing; copies read their inputs and write their
+/// results (a destination-passing op's `outs` is not read).
+bool FunctionAnalyzer::modelUpstreamOp(Operation *op, CostFigures &c) {
+  auto copyBytes = [&](ValueRange ins) {
+    for (Value v : ins)
+      c.bytes += bytesOf(v);
+    for (Value v : op->getResults())
+      c.bytes += bytesOf(v);
+    c.bytesUnfused = c.bytes;
+  };
+  if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+          tensor::ExtractSliceOp>(op))
+    return true;
+  if (isa<tensor::ConcatOp, tensor::PadOp>(op)) {
+    copyBytes(op->getOperands().take_front(
+        isa<tensor::PadOp>(op) ? 1 : op->getNumOperands()));
+    return true;
+  }
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalgOp.hasPureTensorSemantics())
+    return false;
+  ValueRange ins = linalgOp.getDpsInputs();
+  Value out = op->getResult(0);
+  if (isa<linalg::TransposeOp, linalg::BroadcastOp, linalg::CopyOp>(op)) {
+    copyBytes(ins);
+    return true;
+  }
+  if (isa<linalg::FillOp>(op)) {
+    copyBytes({});
+    return true;
+  }
+  if (isa<linalg::ReduceOp>(op)) {
+    copyBytes(ins);
+    c.flops = elements(ins[0]);
+    return true;
+  }
+  if (isa<linalg::ExpOp, linalg::ErfOp, linalg::TanhOp, linalg::SqrtOp,
+          linalg::RsqrtOp, linalg::NegFOp, linalg::AbsOp, linalg::ReciprocalOp,
+          linalg::LogOp, linalg::PowFOp, linalg::SquareOp>(op)) {
+    copyBytes(ins);
+    c.flops = elements(out);
+    return true;
+  }
+  return false;
+}
+
 void FunctionAnalyzer::propagateReceptiveField(Operation *op, OpCost &entry) {
   if (op->getNumResults() == 0)
     return;
@@ -684,8 +734,10 @@ void FunctionAnalyzer::analyzeOp(Operation *op, unsigned depth) {
                    [](Type t) { return isa<RankedTensorType>(t); }) &&
       llvm::all_of(op->getResultTypes(),
                    [](Type t) { return isa<RankedTensorType>(t); });
-  if (!isa<NNDialect>(op->getDialect()) || !tensorOnly ||
-      !modelOp(op, entry.cost)) {
+  bool modelled = tensorOnly && (isa<NNDialect>(op->getDialect())
+                                     ? modelOp(op, entry.cost)
+                                     : modelUpstreamOp(op, entry.cost));
+  if (!modelled) {
     entry.known = false;
     entry.cost = CostFigures();
     entry.cost.hasUnknown = true;

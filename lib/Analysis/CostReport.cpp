@@ -25,8 +25,13 @@ std::string locString(Location loc) {
     for (Location inner : fused.getLocations())
       if (auto s = locString(inner); s != "unknown")
         return s;
-  if (auto name = dyn_cast<NameLoc>(loc))
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    // Imported models name each op after its node; the file has no lines.
+    auto file = dyn_cast<FileLineColLoc>(name.getChildLoc());
+    if (file && file.getLine() == 0)
+      return name.getName().str();
     return locString(name.getChildLoc());
+  }
   if (auto callsite = dyn_cast<CallSiteLoc>(loc))
     return locString(callsite.getCallee());
   if (auto file = dyn_cast<FileLineColLoc>(loc))

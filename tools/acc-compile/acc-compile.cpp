@@ -320,6 +320,10 @@ static int run() {
   OwningOpRef<ModuleOp> module;
   if (isONNX) {
     acc::ONNXImportOptions options;
+    if (!entryName.empty())
+      options.functionName = entryName;
+    else if (inputFilename != "-")
+      options.functionName = cIdentifier(llvm::sys::path::stem(inputFilename));
     for (const std::string &spec : inputShapes) {
       std::string err;
       if (!acc::parseInputShapes(spec, options.inputShapes, err))
