@@ -21,7 +21,12 @@ attention cases the peak bytes acc's runtime allocated. Results go to
 bench/results/<stamp>.json and .md; with matplotlib, log-log plots of time
 against N (attention) and image size (convolution).
 
-ONNX Runtime and IREE columns are not built yet: the suite says so.
+ONNX Runtime and IREE: every case is also exported to ONNX (opset 17, the
+weights inside) and run by bench/peers.py under the python3 on PATH that has
+them (pip install onnxruntime iree-base-compiler iree-base-runtime onnx),
+with acc timed again beside them; a missing peer is reported and skipped.
+The whole-model cases (hybrid block, ResNet-18, ViT-B/16) are compiled by
+acc from the same ONNX file.
 Debian's python3 (torch 1.13, numpy) runs this script.
 """
 import argparse
@@ -72,6 +77,24 @@ class Case:
         rng = np.random.default_rng(zlib.crc32(self.name.encode()))
         return [rng.standard_normal(s).astype(np.float32) * (0.1 if i else 1.0)
                 for i, s in enumerate(self.inputs)]
+
+    def export_module(self, torch, np):
+        """(module, graph inputs): a torch module computing this case from its
+        non-constant inputs, the constant ones (weights) held inside, for the
+        ONNX file that ONNX Runtime and IREE run. None when there is none
+        (PyTorch itself runs only part of the case)."""
+        if self.torch_fn is None or self.extra.get("torch_heads_run"):
+            return None
+        values = self.input_values(np)
+        consts = {i: torch.from_numpy(values[i]) for i in self.const_args}
+        case, variant = self, self.variants[0]
+
+        class Module(torch.nn.Module):
+            def forward(self, *xs):
+                it = iter(xs)
+                ins = [consts[i] if i in consts else next(it) for i in range(len(case.inputs))]
+                return case.torch_fn(torch, ins, variant)()
+        return Module().eval(), [v for i, v in enumerate(values) if i not in self.const_args]
 
     def mlir(self):
         import numpy as np
@@ -211,80 +234,55 @@ def self_attention_layer(name, n, e=512, heads=8):
     return case
 
 
-class ModelCase(Case):
-    """A whole model written by scripts/gen_models.py (weights as arguments)
-    against the same torchvision model with the same random weights."""
+class OnnxModelCase(Case):
+    """A whole model built in PyTorch (deterministic random weights), exported
+    to ONNX by the driver: acc compiles that file (acc-compile model.onnx),
+    and ONNX Runtime and IREE run the same file."""
 
-    def __init__(self, name, model, flops):
-        super().__init__(name, "model", [], (1, 1, 1000), "", flops, None, tol=1e-4,
+    def __init__(self, name, build, flops, output, tol=1e-4):
+        super().__init__(name, "model", [], output, "", flops, None, tol=tol,
                          variants=["eager"])
-        self.model = model
+        self.build = build
 
-    def mlir(self):
-        text = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_models.py"),
-                               self.model], capture_output=True, text=True, check=True).stdout
-        return text.replace("func.func @%s(" % self.model, "func.func @%s(" % self.name, 1)
-
-    def setup(self, torch, np, mlir_text):
-        """Inputs in the function's argument order and the torch module."""
-        import re
-        import torchvision
+    def module(self, torch, np):
+        """(torch module, its inputs as numpy arrays): the same on every call."""
         torch.manual_seed(0)
-        net = getattr(torchvision.models, self.model)(weights=None).eval()
+        return self.build(torch, np)
+
+    export_module = module
+
+
+def torchvision_model(name):
+    def build(torch, np):
+        import torchvision
+        net = getattr(torchvision.models, name)(weights=None).eval()
         for m in net.modules():  # non-trivial batch-norm statistics
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
-        sd = net.state_dict()
-        sig = mlir_text[mlir_text.index("func.func"):mlir_text.index("{")]
-        names = re.findall(r"%([A-Za-z0-9_]+):", sig)
-        image = torch.randn(1, 3, 224, 224)
-        ins = []
-        for n in names:
-            if n == "image":
-                ins.append(image.numpy())
-                continue
-            key = resnet_key(n)
-            if key not in sd:
-                raise KeyError("no torchvision weight for argument %%%s (%s)" % (n, key))
-            ins.append(sd[key].detach().numpy().astype(np.float32).copy())
-        return ins, (lambda: net(image).reshape(1, 1, 1000))
+        if hasattr(net, "heads"):  # torchvision zero-initialises ViT's head
+            torch.nn.init.normal_(net.heads.head.weight, std=0.02)
+            torch.nn.init.normal_(net.heads.head.bias, std=0.02)
+        return net, [torch.randn(1, 3, 224, 224).numpy()]
+    return build
 
 
-class HybridCase(Case):
-    """examples/hybrid.mlir (conv stem, then one transformer layer over the
-    feature map) against the same model written in PyTorch."""
+def hybrid_model(torch, np):
+    """examples/hybrid_torch.py with its weights as parameters (as in
+    test/Import/gen_models.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "examples"))
+    import hybrid_torch
+    ins = hybrid_torch.inputs(np)
 
-    def __init__(self):
-        # conv1 2*32*32*32*27, conv2 2*64*16*16*288, 4 projections, attention,
-        # MLP (per token 2*(4*64*64 + 2*64*256)), attention 4*256*256*64
-        flops = (2 * 32 * 32 * 32 * 27 + 2 * 64 * 16 * 16 * 288
-                 + 256 * 2 * (4 * 64 * 64 + 2 * 64 * 256) + 4 * 256 * 256 * 64)
-        super().__init__("hybrid_block", "model", [], (1, 64, 1, 1), "", flops, None,
-                         tol=1e-4, variants=["eager"])
+    class Hybrid(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ws = torch.nn.ParameterList([torch.nn.Parameter(torch.from_numpy(w))
+                                              for w in ins[1:]])
 
-    def mlir(self):
-        text = open(os.path.join(ROOT, "examples", "hybrid.mlir")).read()
-        return text.replace("func.func @hybrid(", "func.func @hybrid_block(", 1)
-
-    def setup(self, torch, np, mlir_text):
-        sys.path.insert(0, os.path.join(ROOT, "examples"))
-        import hybrid_torch
-        ins = hybrid_torch.inputs(np)
-        args = [torch.from_numpy(a) for a in ins]
-        return ins, lambda: hybrid_torch.forward(torch, args)
-
-
-def resnet_key(arg):
-    """%layer2_0_downsample_bn_mean -> layer2.0.downsample.1.running_mean."""
-    for suffix, field in (("_w", "weight"), ("_b", "bias"), ("_scale", "weight"),
-                          ("_bias", "bias"), ("_mean", "running_mean"), ("_var", "running_var")):
-        if arg.endswith(suffix):
-            module = arg[: -len(suffix)].replace("_", ".")
-            module = module.replace("downsample.conv", "downsample.0").replace(
-                "downsample.bn", "downsample.1")
-            return module + "." + field
-    return arg
+        def forward(self, image):
+            return hybrid_torch.forward(torch, [image] + list(self.ws))
+    return Hybrid().eval(), [ins[0]]
 
 
 def cases(quick):
@@ -305,8 +303,16 @@ def cases(quick):
             out.append(attention_case("attn_%s_%d" % (mask, n), n, mask))
     for n in ([1024] if quick else [1024, 4096]):
         out.append(self_attention_layer("mha_layer_%d" % n, n))
-    out.append(HybridCase())
-    out.append(ModelCase("resnet18", "resnet18", 2 * 1814073344))
+    # conv1 2*32*32*32*27, conv2 2*64*16*16*288, 4 projections, attention,
+    # MLP (per token 2*(4*64*64 + 2*64*256)), attention 4*256*256*64
+    hybrid_flops = (2 * 32 * 32 * 32 * 27 + 2 * 64 * 16 * 16 * 288
+                    + 256 * 2 * (4 * 64 * 64 + 2 * 64 * 256) + 4 * 256 * 256 * 64)
+    out.append(OnnxModelCase("hybrid_block", hybrid_model, hybrid_flops, (1, 64, 1, 1)))
+    out.append(OnnxModelCase("resnet18", torchvision_model("resnet18"), 2 * 1814073344,
+                             (1, 1000)))
+    if not quick:
+        out.append(OnnxModelCase("vit_b_16", torchvision_model("vit_b_16"), 2 * 17563828224,
+                                 (1, 1000)))
     if quick:
         keep = {"conv_stem_7x7s2", "conv3x3_56_64", "conv1x1_56_64_256", "dw7x7_56_96"}
         out = [c for c in out if c.group != "conv" or c.name in keep]
@@ -350,13 +356,10 @@ def worker(args):
         fn = getattr(lib, case.name)
         fn.restype = ctypes.c_int
         model_fn = None
-        if isinstance(case, (ModelCase, HybridCase)):
-            try:
-                ins, model_fn = case.setup(torch, np, open(entry["source"]).read())
-            except Exception as e:
-                res["status"] = "no reference: %s" % str(e)[:120]
-                results.append(res)
-                continue
+        if isinstance(case, OnnxModelCase):
+            net, ins = case.module(torch, np)
+            model_ins = [torch.from_numpy(a) for a in ins]
+            model_fn = lambda: net(*model_ins)  # noqa: E731
         else:
             ins = case.input_values(np)
         out = np.full(case.output, np.nan, np.float32)
@@ -427,12 +430,60 @@ def has_avx512():
         return False
 
 
+PEERS = os.path.join(ROOT, "bench", "peers.py")
+
+
+def find_peers(explicit):
+    """The interpreter that has ONNX Runtime and IREE (a PyPI install, never
+    Debian's python3 that builds and tests acc) and what it has."""
+    cands = [explicit] if explicit else []
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        cand = os.path.join(d, "python3")
+        if os.path.exists(cand) and os.path.realpath(cand) != os.path.realpath(sys.executable):
+            cands.append(cand)
+    best = (None, {"onnxruntime": {"missing": "no python3 with it on PATH "
+                                              "(pip install onnxruntime)"},
+                   "iree": {"missing": "no python3 with it on PATH (pip install "
+                                       "iree-base-compiler iree-base-runtime onnx)"}})
+    for cand in cands:
+        r = subprocess.run([cand, PEERS, "--probe"], capture_output=True, text=True)
+        if r.returncode != 0:
+            continue
+        found = json.loads(r.stdout)
+        if sum("version" in v for v in found.values()) > sum("version" in v for v in best[1].values()):
+            best = (cand, found)
+    return best
+
+
+def export_onnx(torch, np, work, name, module, inputs):
+    """Writes NAME.onnx (opset 17), its inputs and PyTorch's output (.npy)."""
+    path = os.path.join(work, name + ".onnx")
+    tins = tuple(torch.from_numpy(a) for a in inputs)
+    torch.onnx.export(module, tins, path, opset_version=17,
+                      input_names=["in%d" % i for i in range(len(inputs))],
+                      output_names=["out0"])
+    with torch.no_grad():
+        ref = module(*tins)
+    files = []
+    for i, a in enumerate(inputs):
+        files.append(os.path.join(work, "%s.in%d.npy" % (name, i)))
+        np.save(files[-1], np.ascontiguousarray(a, dtype=np.float32))
+    ref_path = os.path.join(work, name + ".ref.npy")
+    np.save(ref_path, ref.numpy())
+    return {"onnx": path, "inputs": files, "reference": ref_path}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="a subset (a few minutes)")
     p.add_argument("--threads", default="1,2", help="thread counts, e.g. 1,2")
     p.add_argument("--only", default="", help="substring filter on case names")
     p.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    p.add_argument("--peer-python", default="",
+                   help="the python3 that has onnxruntime and iree (default: "
+                        "the first python3 on PATH other than this one that has them)")
+    p.add_argument("--no-peers", action="store_true",
+                   help="skip ONNX Runtime and IREE (the test suite's smoke run)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--manifest", help=argparse.SUPPRESS)
     p.add_argument("--result", help=argparse.SUPPRESS)
@@ -462,26 +513,53 @@ def main():
     log("peak fp32 FMA: " + ", ".join("%d thread(s) %.0f GFLOP/s" % kv for kv in sorted(peak.items())))
 
     selected = [c for c in cases(args.quick) if args.only in c.name]
+    if args.no_peers:
+        peer_python, peers = None, {p: {"missing": "--no-peers"} for p in ("onnxruntime", "iree")}
+    else:
+        peer_python, peers = find_peers(args.peer_python)
+    for peer, info in sorted(peers.items()):
+        log("peer %-11s %s" % (peer, info.get("version") or "skipped: " + info["missing"]))
+    want_onnx = any("version" in info for info in peers.values())
+    import numpy as np
+    if want_onnx or any(isinstance(c, OnnxModelCase) for c in selected):
+        import warnings
+        import torch
+        warnings.simplefilter("ignore")
     manifest = {"quick": args.quick, "cases": []}
     for i, case in enumerate(selected):
-        src = os.path.join(work, case.name + ".mlir")
         lib = os.path.join(work, "lib%s.so" % case.name)
-        open(src, "w").write(case.mlir())
+        entry = {"name": case.name, "library": lib, "entry": case.name, "tol": case.tol}
+        if want_onnx or isinstance(case, OnnxModelCase):
+            exported = case.export_module(torch, np)
+            if exported:
+                entry.update(export_onnx(torch, np, work, case.name, *exported))
+        if isinstance(case, OnnxModelCase):
+            src = entry["onnx"]
+        else:
+            src = os.path.join(work, case.name + ".mlir")
+            open(src, "w").write(case.mlir())
         t0 = time.perf_counter()
         r = subprocess.run([ACC_COMPILE, src, "--shared", "-o", lib, "--name", case.name],
                            capture_output=True, text=True)
         compile_s = time.perf_counter() - t0
-        entry = {"name": case.name, "library": lib, "compile_s": compile_s, "source": src}
+        entry.update(compile_s=compile_s, source=src)
         if r.returncode != 0:
             entry["compile_error"] = r.stderr[-2000:]
+            entry.pop("onnx", None)  # nothing for the peers to compare with
         manifest["cases"].append(entry)
         log("[compile %2d/%d] %-22s %6.2f s%s" % (i + 1, len(selected), case.name, compile_s,
                                                   "  FAILED" if r.returncode else ""))
     mpath = os.path.join(work, "manifest.json")
+    if "version" in peers.get("iree", {}):
+        ipath = os.path.join(work, "iree-compiled.json")
+        json.dump(manifest, open(mpath, "w"))
+        subprocess.run([peer_python, PEERS, "--compile", "--manifest", mpath, "--result", ipath],
+                       check=True)
+        manifest["iree_compiled"] = ipath
     json.dump(manifest, open(mpath, "w"))
 
     # One process per thread count; the same interleaving in each.
-    rows = []
+    rows, peer_rows = [], {}
     for t in threads:
         env = dict(os.environ)
         env.update(ACC_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t),
@@ -493,6 +571,16 @@ def main():
         subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", "--threads", str(t),
                         "--manifest", mpath, "--result", rpath], env=env, check=True)
         rows += json.load(open(rpath))
+        if want_onnx:
+            ppath = os.path.join(work, "peers-%d.json" % t)
+            log("running the peers with %d thread(s)" % t)
+            r = subprocess.run([peer_python, PEERS, "--run", "--threads", str(t),
+                                "--manifest", mpath, "--result", ppath], env=env)
+            if r.returncode == 0:
+                for pr in json.load(open(ppath)):
+                    peer_rows[(pr["name"], t)] = pr
+            else:
+                log("the peers' run failed (exit %d): no peer columns" % r.returncode)
 
     by_name = {c.name: c for c in selected}
     compile_s = {e["name"]: e["compile_s"] for e in manifest["cases"]}
@@ -503,9 +591,17 @@ def main():
         r["compile_s"] = compile_s[r["name"]]
         if r.get("status") == "ok":
             r["acc_pct_peak"] = 100 * r["acc_gflops"] / peak[r["threads"]]
+        # The peers: their times and acc's, measured side by side in their
+        # process; ratios from those.
+        pr = peer_rows.get((r["name"], r["threads"]))
+        if pr:
+            r["peers"] = pr
+            for peer in ("ort", "iree"):
+                if peer + "_ms" in pr and "acc_ms" in pr:
+                    r[peer + "_ms"] = pr[peer + "_ms"]
+                    r[peer + "_ratio"] = pr[peer + "_ms"] / pr["acc_ms"]
     report = {"stamp": stamp, "quick": args.quick, "machine": platform.processor() or platform.machine(),
-              "peak_gflops": peak, "results": rows,
-              "peers": {"onnxruntime": "not built yet", "iree": "not built yet"}}
+              "peak_gflops": peak, "results": rows, "peers": peers}
     jpath = os.path.join(args.out, stamp + ".json")
     json.dump(report, open(jpath, "w"), indent=1)
     md = markdown(report)
@@ -517,21 +613,36 @@ def main():
 
 
 def markdown(report):
+    def peer_line(peer):
+        info = report["peers"].get(peer, {})
+        return info.get("version") or "skipped (%s)" % info.get("missing", "not probed")
     lines = ["# acc bench %s%s" % (report["stamp"], " (quick)" if report["quick"] else ""), "",
              "Peak fp32 FMA measured in this run: " + ", ".join(
                  "%s thread(s) %.0f GFLOP/s" % (t, g) for t, g in sorted(report["peak_gflops"].items())),
-             "", "ONNX Runtime and IREE columns: not built yet.", "",
-             "| case | threads | acc ms | acc GFLOP/s | % peak | PyTorch ms (best variant) | PyTorch/acc | compile s | acc peak MiB |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "", "Peers: ONNX Runtime %s; IREE %s. Their ratios (peer time / acc time) come "
+             "from acc timed again beside them in their process." % (
+                 peer_line("onnxruntime"), peer_line("iree")), "",
+             "| case | threads | acc ms | acc GFLOP/s | % peak | PyTorch ms (best variant) "
+             "| PyTorch/acc | ORT ms | ORT/acc | IREE ms | IREE/acc | compile s (IREE) | acc peak MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def peer_cells(r, peer):
+        if peer + "_ms" in r:
+            return "%.3f | %.2f" % (r[peer + "_ms"], r[peer + "_ratio"])
+        status = r.get("peers", {}).get(peer + "_status")
+        return "%s | " % (status[:40] if status else "")
     for r in report["results"]:
+        iree_c = r.get("peers", {}).get("iree_compile_s")
+        compile_cell = "%.1f%s" % (r.get("compile_s", 0), " (%.1f)" % iree_c if iree_c else "")
         if r.get("status") != "ok":
-            lines.append("| %s | %d | %s | | | | | %.1f | |" % (r["name"], r["threads"], r.get("status"),
-                                                           r.get("compile_s", 0)))
+            lines.append("| %s | %d | %s | | | | | | | | | %s | |" % (
+                r["name"], r["threads"], r.get("status"), compile_cell))
             continue
         mem = "%.1f" % (r["acc_peak_bytes"] / 2 ** 20) if "acc_peak_bytes" in r else ""
-        lines.append("| %s | %d | %.3f | %.1f | %.0f | %.3f (%s) | %.2f | %.1f | %s |" % (
+        lines.append("| %s | %d | %.3f | %.1f | %.0f | %.3f (%s) | %.2f | %s | %s | %s | %s |" % (
             r["name"], r["threads"], r["acc_ms"], r["acc_gflops"], r["acc_pct_peak"],
-            r["torch_ms"], r["torch_variant"], r["ratio"], r["compile_s"], mem))
+            r["torch_ms"], r["torch_variant"], r["ratio"], peer_cells(r, "ort"),
+            peer_cells(r, "iree"), compile_cell, mem))
     # Sliding-window scaling: time(2N) / time(N) for consecutive sizes.
     win = [r for r in report["results"] if r.get("mask") == "sliding_window" and r.get("status") == "ok"]
     if win:
