@@ -94,8 +94,29 @@ run_tests() {
   "$LLVM_BIN/lit" -sv "$BUILD/test"
 }
 
+# The peers the suite compares with, from PyPI, into the first python3 on
+# PATH that is not Debian's (the build and the tests never use them). Best
+# effort: without them the suite reports the columns as skipped.
+PEER_PIP_PACKAGES=(onnxruntime iree-base-compiler iree-base-runtime onnx)
+
+install_peers() {
+  local py
+  py="$(command -v python3 || true)"
+  if [ -z "$py" ] || [ "$(readlink -f "$py")" = "$(readlink -f /usr/bin/python3)" ]; then
+    log "no python3 besides Debian's on PATH: ONNX Runtime and IREE will be skipped"
+    return 0
+  fi
+  if "$py" -c "import onnxruntime, iree.compiler, iree.runtime, onnx" 2>/dev/null; then
+    return 0
+  fi
+  log "installing the peers with $py -m pip: ${PEER_PIP_PACKAGES[*]}"
+  "$py" -m pip install -q "${PEER_PIP_PACKAGES[@]}" ||
+    log "pip failed: ONNX Runtime and IREE columns will be skipped"
+}
+
 bench() {
   setup "${BENCH_PACKAGES[@]}"
+  install_peers
   build
   log "running the benchmark suite (bench/run.py $*)"
   /usr/bin/python3 "$ROOT/bench/run.py" "$@"

@@ -151,11 +151,21 @@ struct NNFuseElementwisePass
              consumer.getNumLoops() == consumer.getNumParallelLoops();
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, intoElementwise);
-    linalg::ControlFusionFn singleUse = [](OpOperand *fused) {
+    // Reshapes move through elementwise generics only: folded into a
+    // contraction or reduction they would split its dims (tokens into
+    // 16x16 images, unit dims around channels), which the tiler does not
+    // recognise as a GEMM any more and runs with scalar tiles.
+    linalg::ControlFusionFn singleUseElementwise = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      return producer && producer->hasOneUse();
+      if (!producer || !producer->hasOneUse())
+        return false;
+      auto generic = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      if (!generic)
+        generic = dyn_cast<linalg::LinalgOp>(producer);
+      return generic && generic.getNumLoops() == generic.getNumParallelLoops();
     };
-    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, singleUse);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
+                                                      singleUseElementwise);
     linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
