@@ -25,3 +25,17 @@ func.func @add_relu(%x: tensor<8x32xf32>, %y: tensor<8x32xf32>) -> tensor<8x32xf
   %r = nn.relu %s : tensor<8x32xf32>
   return %r : tensor<8x32xf32>
 }
+
+// linear -> expand_shape (tokens back to an image, as before a global
+// pool): the reshape is not folded into the contraction, which keeps its
+// three loops (folded, it became a 4-loop generic over 4x4 "pixels" that
+// the tiler no longer recognised as a GEMM).
+// CHECK-LABEL: func.func @linear_reshape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%{{.+}}, %{{.+}} : tensor<16x32xf32>, tensor<32x8xf32>) outs(%{{.+}} : tensor<16x8xf32>)
+// CHECK: tensor.expand_shape %{{.+}} {{\[}}[0, 1], [2]] output_shape [4, 4, 8] : tensor<16x8xf32> into tensor<4x4x8xf32>
+func.func @linear_reshape(%x: tensor<16x32xf32>, %w: tensor<8x32xf32>) -> tensor<4x4x8xf32> {
+  %y = nn.linear %x, %w : (tensor<16x32xf32>, tensor<8x32xf32>) -> tensor<16x8xf32>
+  %e = tensor.expand_shape %y [[0, 1], [2]] output_shape [4, 4, 8] : tensor<16x8xf32> into tensor<4x4x8xf32>
+  %r = nn.relu %e : tensor<4x4x8xf32>
+  return %r : tensor<4x4x8xf32>
+}
