@@ -99,26 +99,71 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     Type elt = qt.getElementType();
     double negInf = -std::numeric_limits<double>::infinity();
 
+    // Static sequence lengths that are not multiples of the blocks (ViT's
+    // 197 tokens) are padded with zeros up to the next multiple, so that
+    // every tile is static and vectorizes: padded queries are computed and
+    // dropped, padded keys are masked out on the last key block.
+    int64_t nqOrig = qt.getDimSize(2);
+    int64_t nkOrig = cast<RankedTensorType>(k.getType()).getDimSize(2);
+    auto roundUp = [](int64_t n, int64_t m) { return (n + m - 1) / m * m; };
+    // Fewer queries than a block (decoding: one): the block is the queries.
+    int64_t qBlock = !ShapedType::isDynamic(nqOrig) && nqOrig < queryBlock
+                         ? nqOrig
+                         : queryBlock;
+    auto padRows = [&](Value t, int64_t dim, int64_t to) -> Value {
+      auto type = cast<RankedTensorType>(t.getType());
+      if (type.isDynamicDim(dim) || type.getDimSize(dim) == to)
+        return t;
+      SmallVector<int64_t> low(type.getRank(), 0), high(type.getRank(), 0);
+      high[dim] = to - type.getDimSize(dim);
+      SmallVector<int64_t> shape(type.getShape());
+      shape[dim] = to;
+      return tensor::PadOp::create(
+          b, loc, RankedTensorType::get(shape, type.getElementType()), t,
+          getAsIndexOpFoldResult(ctx, low), getAsIndexOpFoldResult(ctx, high),
+          cstF(b, loc, type.getElementType(), 0.0));
+    };
+    int64_t nqPad =
+        ShapedType::isDynamic(nqOrig) ? nqOrig : roundUp(nqOrig, qBlock);
+    int64_t nkPad =
+        ShapedType::isDynamic(nkOrig) ? nkOrig : roundUp(nkOrig, keyBlock);
+    bool keysPadded = nkPad != nkOrig;
+    Value nkValid = dimOf(b, loc, k, 2);
+    q = padRows(q, 2, nqPad);
+    k = padRows(k, 2, nkPad);
+    v = padRows(v, 2, nkPad);
+    Value mask = op.getAdditiveMask();
+    if (mask) {
+      auto mt = cast<RankedTensorType>(mask.getType());
+      int64_t r = mt.getRank();
+      if (mt.getDimSize(r - 2) != 1)
+        mask = padRows(mask, r - 2, nqPad);
+      if (mt.getDimSize(r - 1) != 1)
+        mask = padRows(mask, r - 1, nkPad);
+    }
+    qt = cast<RankedTensorType>(q.getType());
+
     Value B = dimOf(b, loc, q, 0), Hq = dimOf(b, loc, q, 1),
           Nq = dimOf(b, loc, q, 2), D = dimOf(b, loc, q, 3),
           Hkv = dimOf(b, loc, k, 1), Nk = dimOf(b, loc, k, 2),
           Dv = dimOf(b, loc, v, 3);
     Value group = arith::DivUIOp::create(b, loc, Hq, Hkv);
-    Value offset = arith::SubIOp::create(b, loc, Nk, Nq); // p(i) = i + off
+    // p(i) = i + off, from the unpadded lengths.
+    Value offset =
+        arith::SubIOp::create(b, loc, nkValid, dimOf(b, loc, op.getQuery(), 2));
     Value c0 = cstIdx(b, loc, 0), c1 = cstIdx(b, loc, 1);
-    Value bqStep = cstIdx(b, loc, queryBlock),
-          bkStep = cstIdx(b, loc, keyBlock);
+    Value bqStep = cstIdx(b, loc, qBlock), bkStep = cstIdx(b, loc, keyBlock);
     MaskKind kind = op.getMask();
     int64_t window = op.getWindow().value_or(0);
     double scale = op.getScaleOrDefault();
-    Value mask = op.getAdditiveMask();
 
     SmallVector<OpFoldResult> outSizes = {B, Hq, Nq, Dv};
     SmallVector<OpFoldResult> outSizesFolded;
     for (int64_t i = 0; i < 4; ++i)
-      outSizesFolded.push_back(
-          ot.isDynamicDim(i) ? outSizes[i]
-                             : OpFoldResult(b.getIndexAttr(ot.getDimSize(i))));
+      outSizesFolded.push_back(ot.isDynamicDim(i)
+                                   ? outSizes[i]
+                                   : OpFoldResult(b.getIndexAttr(
+                                         i == 2 ? nqPad : ot.getDimSize(i))));
     Value out0 = tensor::EmptyOp::create(b, loc, outSizesFolded, elt);
 
     AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
@@ -138,7 +183,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     SmallVector<OpFoldResult> ubs = {folded(B, 0, qt), folded(Hq, 1, qt),
                                      folded(Nq, 2, qt)};
     SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                       b.getIndexAttr(queryBlock)};
+                                       b.getIndexAttr(qBlock)};
     auto tiles = scf::ForallOp::create(b, loc, lbs, ubs, steps,
                                        ValueRange{out0}, std::nullopt);
     b.setInsertionPointToStart(tiles.getBody());
@@ -148,17 +193,15 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     Value outAcc = tiles.getRegionIterArgs()[0];
     // Static tiles when the sizes allow it, so that the block products can
     // be register-tiled and vectorized like any other contraction.
-    int64_t nqStatic = qt.getDimSize(2);
-    int64_t nkStatic = cast<RankedTensorType>(k.getType()).getDimSize(2);
-    bool staticQ =
-        !ShapedType::isDynamic(nqStatic) && nqStatic % queryBlock == 0;
+    int64_t nqStatic = nqPad, nkStatic = nkPad;
+    bool staticQ = !ShapedType::isDynamic(nqStatic) && nqStatic % qBlock == 0;
     // Masked self-attention: the key range ends at a query block's end, a
     // multiple of the key block; a window's first block is aligned down to
     // a key-block boundary (the keys before the window are masked).
-    bool staticK =
-        !ShapedType::isDynamic(nkStatic) && nkStatic % keyBlock == 0 &&
-        (kind == MaskKind::None ||
-         (staticQ && nqStatic == nkStatic && queryBlock % keyBlock == 0));
+    bool staticK = !ShapedType::isDynamic(nkStatic) &&
+                   nkStatic % keyBlock == 0 &&
+                   (kind == MaskKind::None ||
+                    (staticQ && nqOrig == nkOrig && qBlock % keyBlock == 0));
     Value bq =
         staticQ ? bqStep
                 : Value(arith::MinSIOp::create(
@@ -176,6 +219,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       end = arith::MaxSIOp::create(b, loc, end, c0);
       kEnd = arith::MinSIOp::create(b, loc, end, Nk);
     }
+
     if (kind == MaskKind::SlidingWindow) {
       Value start =
           arith::SubIOp::create(b, loc, firstPos, cstIdx(b, loc, window - 1));
@@ -269,8 +313,17 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                 Value jj = linalg::IndexOp::create(bb, l, 1);
                 Value pos = arith::AddIOp::create(bb, l, firstPos, ii);
                 Value key = arith::AddIOp::create(bb, l, j0, jj);
-                Value vis = arith::CmpIOp::create(
-                    bb, l, arith::CmpIPredicate::sle, key, pos);
+                Value vis =
+                    kind == MaskKind::None
+                        ? arith::CmpIOp::create(
+                              bb, l, arith::CmpIPredicate::slt, key, nkValid)
+                        : arith::CmpIOp::create(
+                              bb, l, arith::CmpIPredicate::sle, key, pos);
+                if (keysPadded && kind != MaskKind::None)
+                  vis = arith::AndIOp::create(
+                      bb, l, vis,
+                      arith::CmpIOp::create(bb, l, arith::CmpIPredicate::slt,
+                                            key, nkValid));
                 if (kind == MaskKind::SlidingWindow) {
                   Value lo =
                       arith::SubIOp::create(bb, l, pos, cstIdx(bb, l, window));
@@ -285,16 +338,26 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
             });
       };
       Value s2;
-      if (kind == MaskKind::None) {
+      if (kind == MaskKind::None && !keysPadded) {
         s2 = scaled(false);
       } else {
         // The block needs the mask when its last key lies after the first
         // query's position (causal edge), or, for a window, when its first
-        // key is older than the last query's window.
+        // key is older than the last query's window, or when it holds
+        // padded keys.
         Value lastKey = arith::AddIOp::create(
             b, loc, j0, arith::SubIOp::create(b, loc, bk, c1));
-        Value edge = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
-                                           lastKey, firstPos);
+        Value edge =
+            kind == MaskKind::None
+                ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                        lastKey, nkValid)
+                : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                        lastKey, firstPos);
+        if (keysPadded && kind != MaskKind::None)
+          edge = arith::OrIOp::create(
+              b, loc, edge,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, lastKey,
+                                    nkValid));
         if (kind == MaskKind::SlidingWindow) {
           Value oldest =
               arith::SubIOp::create(b, loc, lastPos, cstIdx(b, loc, window));
@@ -396,7 +459,17 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     tensor::ParallelInsertSliceOp::create(b, loc, oTile, outAcc, offs, sizes,
                                           strides);
     b.setInsertionPointAfter(tiles);
-    replaceCast(rewriter, op, tiles.getResult(0));
+    Value result = tiles.getResult(0);
+    if (nqPad != nqOrig) {
+      SmallVector<OpFoldResult> offs(4, b.getIndexAttr(0)), sizes;
+      for (int64_t i = 0; i < 4; ++i)
+        sizes.push_back(i == 2 ? OpFoldResult(b.getIndexAttr(nqOrig))
+                               : outSizesFolded[i]);
+      result = tensor::ExtractSliceOp::create(
+          b, loc, ot, result, offs, sizes,
+          SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+    }
+    replaceCast(rewriter, op, result);
     return success();
   }
 };

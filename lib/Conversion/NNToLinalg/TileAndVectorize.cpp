@@ -91,7 +91,14 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
     return tiles;
   }
   if ((contraction || feedsFromContraction) && outDims.size() >= 2) {
+    // The row dimension: the innermost other output dimension that is not
+    // a unit dimension ([197, 1, 2304] blocks rows of the 197).
     unsigned rowDim = outDims[outDims.size() - 2];
+    for (int k = int(outDims.size()) - 2; k >= 0; --k)
+      if (ranges[outDims[k]] != 1) {
+        rowDim = outDims[k];
+        break;
+      }
     tiles[rowDim] = cap(rowDim, rows);
   }
   // Reductions are not tiled here: the producers of the destination (the
@@ -102,6 +109,32 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
     if (its[d] == utils::IteratorType::reduction)
       tiles[d] = 0;
   return tiles;
+}
+
+/// `op` (a tile with dynamic sizes bounded by constants) rewritten to run on
+/// operands padded with zeros to those bounds; its uses get the valid slice
+/// of the result. Returns the padded op, or null when a bound is unknown.
+linalg::LinalgOp padToStaticBounds(RewriterBase &rewriter,
+                                   linalg::LinalgOp op) {
+  linalg::LinalgPaddingOptions options;
+  SmallVector<Attribute> zeros;
+  for (OpOperand &operand : op->getOpOperands())
+    zeros.push_back(
+        rewriter.getZeroAttr(getElementTypeOrSelf(operand.get().getType())));
+  options.setPaddingValues(zeros);
+  options.setPaddingDimensions(
+      llvm::to_vector(llvm::seq<int64_t>(0, op.getNumLoops())));
+  options.copyBackOp = linalg::LinalgPaddingOptions::CopyBackOp::None;
+  linalg::LinalgOp padded;
+  SmallVector<Value> replacements;
+  SmallVector<tensor::PadOp> pads;
+  rewriter.setInsertionPoint(op);
+  if (failed(linalg::rewriteAsPaddedOp(rewriter, op, options, padded,
+                                       replacements, pads)) ||
+      padded.hasDynamicShape())
+    return nullptr;
+  rewriter.replaceOp(op, replacements);
+  return padded;
 }
 
 /// In a tile, a convolution's window loops have one iteration: `oy + ky`
@@ -540,6 +573,13 @@ struct NNCPUTileAndVectorizePass
         auto op = dyn_cast<linalg::LinalgOp>(tiled);
         if (!op || !isContraction(op))
           continue;
+        // A partial tile (an extent with no divisor near the tile, e.g.
+        // ViT's 197 tokens) has dynamic sizes, which would stay scalar
+        // code: it is computed at its static bound instead, on operands
+        // padded with zeros, and the valid part of the result is kept.
+        if (op.hasDynamicShape())
+          if (linalg::LinalgOp padded = padToStaticBounds(rewriter, op))
+            op = padded;
         tileStepReductions(rewriter, op,
                            SmallVector<int64_t>(op.getNumLoops(), 0));
       }
