@@ -2,7 +2,8 @@
 // RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize="vector-width=8 rows=4" -canonicalize | FileCheck %s --check-prefix=AVX2
 
 // linear + bias + gelu: the gelu is the root; the contraction and the bias
-// broadcast are fused into its 8 x 16 register block. The bias initialises
+// broadcast are fused into its 8 x 32 register block (two vectors per row:
+// per reduction step 2 vector loads and 8 broadcasts feed 16 FMAs). The bias initialises
 // the block once, then the reduction steps one k at a time with an
 // outer-product vector.contract, then gelu runs on the block in registers.
 // The tile loops are one scf.forall: its iterations are independent, and
@@ -13,22 +14,22 @@
 // CHECK-LABEL: func.func @linear_bias_gelu
 // CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (128, 256) step (8, 8)
 // CHECK: vector.transfer_read {{.*}} permutation_map = {{.*}} : tensor<8x8xf32>, vector<8x8xf32>
-// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (256, 64) step (16, 8) shared_outs
-// CHECK:     %[[BIAS:.+]] = vector.transfer_read %{{.+}} : tensor<16xf32>, vector<8x16xf32>
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (256, 64) step (32, 8) shared_outs
+// CHECK:     %[[BIAS:.+]] = vector.transfer_read %{{.+}} : tensor<32xf32>, vector<8x32xf32>
 // CHECK:     %[[INIT:.+]] = vector.transfer_write %[[BIAS]]
-// CHECK:     %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c128 step %c1 iter_args(%{{.+}} = %[[INIT]]) -> (tensor<8x16xf32>)
+// CHECK:     %[[ACC:.+]] = scf.for %{{.+}} = %c0 to %c128 step %c1 iter_args(%{{.+}} = %[[INIT]]) -> (tensor<8x32xf32>)
 // Each step (unit loops dropped) is a broadcast column times a broadcast
-// row added to the block: one vector.fma, 8 FMAs of 16 lanes.
+// row added to the block: one vector.fma, 8 rows of 2 x 16 lanes.
 // CHECK-NOT:   vector.contract
-// CHECK:       vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<8x16xf32>
+// CHECK:       vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<8x32xf32>
 // CHECK:     vector.transfer_read %[[ACC]]
 // The vector tanh is a polynomial approximation, not a scalarized libm call:
 // CHECK-NOT: math.tanh
-// CHECK:     math.absf {{.*}} : vector<8x16xf32>
+// CHECK:     math.absf {{.*}} : vector<8x32xf32>
 // CHECK-NOT: math.tanh
 // AVX2-LABEL: func.func @linear_bias_gelu
-// AVX2: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (256, 64) step (8, 4)
-// AVX2:       vector.fma {{.*}} : vector<4x8xf32>
+// AVX2: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (256, 64) step (16, 4)
+// AVX2:       vector.fma {{.*}} : vector<4x16xf32>
 func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b: tensor<256xf32>) -> tensor<64x256xf32> {
   %0 = nn.linear %x, %w bias(%b) : (tensor<64x128xf32>, tensor<256x128xf32>, tensor<256xf32>) -> tensor<64x256xf32>
   %1 = nn.gelu %0 approximate(tanh) : tensor<64x256xf32>
@@ -42,10 +43,10 @@ func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b:
 // CHECK-LABEL: func.func @attention_tiles
 // CHECK: scf.forall
 // CHECK:   scf.for
-// CHECK:     vector.fma {{.*}} : vector<8x16xf32>
+// CHECK:     vector.fma {{.*}} : vector<8x32xf32>
 // CHECK:     vector.multi_reduction <maximumf>, {{.*}} : vector<64xf32> to f32
 // CHECK:     vector.multi_reduction <add>, {{.*}} : vector<64xf32> to f32
-// CHECK:     vector.fma {{.*}} : vector<8x16xf32>
+// CHECK:     vector.fma {{.*}} : vector<8x32xf32>
 // CHECK-NOT: math.exp
 func.func @attention_tiles(%q: tensor<1x2x128x64xf32>, %k: tensor<1x2x128x64xf32>, %v: tensor<1x2x128x64xf32>) -> tensor<1x2x128x64xf32> {
   %0 = nn.attention %q, %k, %v : (tensor<1x2x128x64xf32>, tensor<1x2x128x64xf32>, tensor<1x2x128x64xf32>) -> tensor<1x2x128x64xf32>
@@ -73,7 +74,7 @@ func.func @elementwise(%x: tensor<3x64xf32>, %y: tensor<64xf32>) -> tensor<3x64x
 // CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (16, 64) step (1, 16)
 // CHECK:   arith.select
 // CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 32) step (8, 8)
-// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (32, 16) step (16, 8)
+// CHECK: scf.forall (%{{.+}}) = (0) to (16) step (8)
 // CHECK-NOT: arith.select
 // CHECK:   vector.fma
 // CHECK-NOT: arith.select
