@@ -25,7 +25,7 @@ void acc::buildCPUPipeline(OpPassManager &pm,
                            const CPUPipelineOptions &options) {
   // nn level.
   if (options.lowerToLLVM)
-    pm.addPass(acc::createNNCheckStaticABI());
+    pm.addPass(acc::createNNCheckEntryABI());
   pm.addPass(acc::nn::createNNInlineBlocks());
   acc::NNLowerToLinalgOptions lower;
   lower.queryBlock = options.queryBlock;
@@ -65,6 +65,10 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // Entries with dynamic dims take their buffers' dims (`int NAME(...,
+  // const int64_t *dims)`); the implementation is inlined below.
+  if (options.lowerToLLVM)
+    pm.addPass(acc::createNNCPUDynamicEntry());
   // The deallocation helper takes dynamic memrefs, which the bare-pointer
   // calling convention cannot express: inline it and drop it.
   pm.addPass(createInlinerPass());

@@ -202,32 +202,44 @@ static LogicalResult writeHeader(ModuleOp module, StringRef guardStem,
     std::string upper = llvm::StringRef(name).upper();
     SmallVector<std::string> params;
     std::string comment, macros;
+    // Dynamic dims are read from the entry's trailing `dims` array, in
+    // signature order.
+    int64_t numDims = 0;
     auto add = [&](Type t, bool in, unsigned i) -> LogicalResult {
       auto shaped = dyn_cast<RankedTensorType>(t);
       std::string elt = shaped ? cElementType(shaped.getElementType()) : "";
-      if (!shaped || elt.empty() || !shaped.hasStaticShape())
+      if (!shaped || elt.empty())
         return func.emitError()
                << "no C ABI for " << (in ? "argument" : "result") << " #" << i
                << " of type " << t
-               << " (static tensors of f32, f64, f16, "
-                  "bf16, i8, i32 or i64 only)";
+               << " (ranked tensors of f32, f64, f16, bf16, i8, i32 or i64 "
+                  "only)";
       std::string pname = (in ? "in" : "out") + std::to_string(i);
       params.push_back((in ? "const " : "") + elt + " *" + pname);
       std::string macro = upper + "_" + llvm::StringRef(pname).upper();
-      std::string dims;
-      for (auto [k, d] : llvm::enumerate(shaped.getShape()))
-        dims += (k ? ", " : "") + std::to_string(d);
+      std::string dims, shapeMacro;
+      for (auto [k, d] : llvm::enumerate(shaped.getShape())) {
+        bool dyn = ShapedType::isDynamic(d);
+        dims +=
+            (k ? ", " : "") + (dyn ? "dims[" + std::to_string(numDims++) + "]"
+                                   : std::to_string(d));
+        shapeMacro += (k ? ", " : "") + std::to_string(dyn ? -1 : d);
+      }
       // The model's own name for the tensor (ONNX inputs and outputs).
       auto named = in ? func.getArgAttrOfType<StringAttr>(i, "nn.name")
                       : func.getResultAttrOfType<StringAttr>(i, "nn.name");
-      comment += " * " + pname + ": " + elt + "[" +
-                 std::to_string(shaped.getNumElements()) + "], shape (" + dims +
-                 ")" + (named ? ", \"" + named.str() + "\"" : "") + "\n";
+      comment += " * " + pname + ": " + elt +
+                 (shaped.hasStaticShape()
+                      ? "[" + std::to_string(shaped.getNumElements()) + "]"
+                      : std::string("[]")) +
+                 ", shape (" + dims + ")" +
+                 (named ? ", \"" + named.str() + "\"" : "") + "\n";
       macros += "#define " + macro + "_RANK " +
                 std::to_string(shaped.getRank()) + "\n";
-      macros += "#define " + macro + "_SHAPE {" + dims + "}\n";
-      macros += "#define " + macro + "_ELEMENTS " +
-                std::to_string(shaped.getNumElements()) + "\n";
+      macros += "#define " + macro + "_SHAPE {" + shapeMacro + "}\n";
+      if (shaped.hasStaticShape())
+        macros += "#define " + macro + "_ELEMENTS " +
+                  std::to_string(shaped.getNumElements()) + "\n";
       return success();
     };
     for (auto [i, t] : llvm::enumerate(func.getArgumentTypes()))
@@ -236,11 +248,21 @@ static LogicalResult writeHeader(ModuleOp module, StringRef guardStem,
     for (auto [i, t] : llvm::enumerate(func.getResultTypes()))
       if (failed(add(t, false, i)))
         return failure();
+    if (numDims) {
+      params.push_back("const int64_t *dims");
+      comment += " * dims: the " + std::to_string(numDims) +
+                 " dynamic dims (-1 in the _SHAPE macros), in the order\n"
+                 " * above. Returns 1 when an output's dims differ from what "
+                 "the model\n * computes (outputs untouched), 2 for a "
+                 "negative dim.\n";
+      macros +=
+          "#define " + upper + "_NUM_DIMS " + std::to_string(numDims) + "\n";
+    }
     os << "\n/* " << name << ": " << func.getNumArguments() << " input(s), "
        << func.getNumResults() << " output(s).\n"
        << comment << " */\n"
        << macros << "int " << name << "(" << llvm::join(params, ", ") << ");\n";
-    if (single && llvm::all_of(params, [](const std::string &p) {
+    if (single && !numDims && llvm::all_of(params, [](const std::string &p) {
           return StringRef(p).contains("float *");
         })) {
       // Generic access for runners that handle any model: arrays of

@@ -1,4 +1,4 @@
-//===- CheckStaticABI.cpp - static shapes at public function boundaries ---===//
+//===- CheckEntryABI.cpp - public function boundaries and the C ABI -------===//
 //
 // Part of the acc project.
 //
@@ -11,7 +11,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 namespace acc {
-#define GEN_PASS_DEF_NNCHECKSTATICABI
+#define GEN_PASS_DEF_NNCHECKENTRYABI
 #define GEN_PASS_DEF_NNCPURETURNSTATUS
 #include "acc/Conversion/Passes.h.inc"
 } // namespace acc
@@ -19,40 +19,48 @@ namespace acc {
 using namespace mlir;
 
 namespace {
-struct NNCheckStaticABIPass
-    : public acc::impl::NNCheckStaticABIBase<NNCheckStaticABIPass> {
+/// Element types with a C type in the ABI (docs/ABI.md).
+bool hasCType(Type t) {
+  return t.isF32() || t.isF64() || t.isF16() || t.isBF16() || t.isInteger(8) ||
+         t.isInteger(32) || t.isInteger(64);
+}
+
+struct NNCheckEntryABIPass
+    : public acc::impl::NNCheckEntryABIBase<NNCheckEntryABIPass> {
   void runOnOperation() override {
     bool bad = false;
     getOperation().walk([&](func::FuncOp func) {
       if (func.isPrivate() || func.isExternal())
         return;
       auto check = [&](Type t, StringRef what, unsigned i) {
-        auto shaped = dyn_cast<ShapedType>(t);
-        if (!shaped || shaped.hasStaticShape())
+        auto ranked = dyn_cast<RankedTensorType>(t);
+        if (ranked && hasCType(ranked.getElementType()))
           return;
         func.emitError() << "cannot compile @" << func.getSymName()
-                         << " for the CPU yet: " << what << " #" << i
-                         << " has dynamic dimensions (" << t
-                         << "); the compiled entry takes static shapes only "
-                            "so far";
+                         << " for the CPU: " << what << " #" << i << " (" << t
+                         << ") has no C ABI; entries take ranked tensors of "
+                            "f32, f64, f16, bf16, i8, i32 or i64";
         bad = true;
       };
+      MLIRContext *ctx = func.getContext();
       for (auto [i, t] : llvm::enumerate(func.getArgumentTypes())) {
         check(t, "argument", i);
         // Inputs are only read (docs/ABI.md): bufferization must copy
         // rather than compute into an argument's buffer.
         if (isa<TensorType>(t))
           func.setArgAttr(i, "bufferization.writable",
-                          BoolAttr::get(func.getContext(), false));
+                          BoolAttr::get(ctx, false));
       }
       for (auto [i, t] : llvm::enumerate(func.getResultTypes()))
         check(t, "result", i);
+      func->setAttr("nn.abi_inputs", IntegerAttr::get(IntegerType::get(ctx, 64),
+                                                      func.getNumArguments()));
       // The model's names for its inputs and outputs (`nn.name`, set by the
       // ONNX importer) document the nn level; the C ABI is positional.
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
         func.removeArgAttr(i, "nn.name");
       for (unsigned i = 0; i < func.getNumResults(); ++i)
-        func.removeResultAttr(i, StringAttr::get(func.getContext(), "nn.name"));
+        func.removeResultAttr(i, StringAttr::get(ctx, "nn.name"));
     });
     if (bad)
       signalPassFailure();
