@@ -89,6 +89,8 @@ def NNCPUReturnStatus : Pass<"nn-cpu-return-status", "::mlir::ModuleOp"> {
     gets an `i32` result, 0 on every return: the compiled entry is
     `int NAME(const float *in0, ..., float *out0, ...)`, 0 meaning success
     (see docs/ABI.md). Functions that still have results are left alone.
+    It also drops the ABI bookkeeping attributes of the earlier passes
+    (`nn.abi_inputs`, `nn.abi_dims`).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }

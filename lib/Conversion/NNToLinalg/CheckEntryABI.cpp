@@ -70,6 +70,9 @@ struct NNCPUReturnStatusPass
     : public acc::impl::NNCPUReturnStatusBase<NNCPUReturnStatusPass> {
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
+      // The ABI bookkeeping of the earlier passes is done with.
+      func->removeAttr("nn.abi_inputs");
+      func->removeAttr("nn.abi_dims");
       if (func.isPrivate() || func.isExternal() || func.getNumResults() != 0)
         continue;
       OpBuilder b(func.getContext());
