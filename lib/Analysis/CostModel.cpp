@@ -546,6 +546,11 @@ bool FunctionAnalyzer::modelOp(Operation *op, CostFigures &c) {
         c.flops = elements(out);
         return true;
       })
+      .Case<ClampOp>([&](ClampOp op) {
+        c.flops = elements(out) * Poly(int64_t(op.getMin().has_value()) +
+                                       int64_t(op.getMax().has_value()));
+        return true;
+      })
       .Case<SigmoidOp, HardSigmoidOp>([&](auto) {
         c.flops = elements(out) * Poly(4);
         return true;

@@ -337,6 +337,7 @@ private:
   LogicalResult softmax();
   LogicalResult reduceMean();
   LogicalResult pow();
+  LogicalResult clip();
   template <typename LinalgOp> LogicalResult linalgUnary();
 };
 
@@ -674,6 +675,59 @@ LogicalResult Importer::evaluateOnHost(bool &done) {
     return elementwise([](auto a) { return std::abs(a[0]); });
   if (op == "Reciprocal" && all())
     return elementwise([](auto a) { return 1.0 / a[0]; });
+  if (op == "ScatterND" && all()) {
+    if (attrString("reduction", "none") != "none")
+      return error() << "only reduction 'none' is supported";
+    const HostTensor &data = *in[0], &idx = *in[1], &upd = *in[2];
+    if (idx.isFloat || idx.shape.empty())
+      return error() << "indices must be an integer tensor of rank >= 1";
+    int64_t k = idx.shape.back(), r = data.shape.size();
+    if (k > r)
+      return error() << "index tuples of " << k << " for rank " << r;
+    int64_t slice = product(ArrayRef<int64_t>(data.shape).drop_front(k));
+    int64_t tuples = idx.numel() / std::max<int64_t>(k, 1);
+    if (upd.numel() != tuples * slice)
+      return error() << "updates have " << upd.numel() << " elements, "
+                     << tuples * slice << " expected";
+    auto out = std::make_shared<HostTensor>(data);
+    SmallVector<int64_t> strides = data.strides();
+    for (int64_t t = 0; t < tuples; ++t) {
+      int64_t base = 0;
+      for (int64_t j = 0; j < k; ++j) {
+        int64_t v = idx.i[t * k + j];
+        if (v < 0)
+          v += data.shape[j];
+        if (v < 0 || v >= data.shape[j])
+          return error() << "index " << idx.i[t * k + j]
+                         << " out of range for dimension " << data.shape[j];
+        base += v * strides[j];
+      }
+      for (int64_t e = 0; e < slice; ++e) {
+        if (out->isFloat)
+          out->f[base + e] = float(upd.at(t * slice + e));
+        else
+          out->i[base + e] = int64_t(upd.at(t * slice + e));
+      }
+    }
+    done = true;
+    return setHost(out);
+  }
+  if (op == "Mod" && all()) {
+    bool fmod = attrInt("fmod", 0);
+    for (auto &t : in)
+      if (!fmod && t->isFloat)
+        return error() << "Mod of floats needs fmod = 1";
+    if (!intMath || fmod)
+      return elementwise([](auto a) { return std::fmod(a[0], a[1]); });
+    for (int64_t x : in[1]->i)
+      if (x == 0)
+        return error() << "integer modulo by zero";
+    // Integer Mod takes the sign of the divisor (Python's %).
+    return elementwise([](auto a) {
+      double r = std::fmod(a[0], a[1]);
+      return r != 0 && ((r < 0) != (a[1] < 0)) ? r + a[1] : r;
+    });
+  }
   if (op == "Max" && all() && in.size() == 2)
     return elementwise([](auto a) { return std::max(a[0], a[1]); });
   if (op == "Min" && all() && in.size() == 2)
@@ -891,6 +945,8 @@ LogicalResult Importer::translateRuntime() {
         *b, x->getType(), *x, b->getF32FloatAttr(attrFloat("alpha", 0.2f)),
         b->getF32FloatAttr(attrFloat("beta", 0.5f))));
   }
+  if (op == "Clip")
+    return clip();
   if (op == "Erf")
     return linalgUnary<linalg::ErfOp>();
   if (op == "Sqrt")
@@ -1027,6 +1083,39 @@ LogicalResult Importer::pow() {
                                           ValueRange{*xv, ev},
                                           ValueRange{empty(x->shape())})
                        ->getResult(0));
+}
+
+LogicalResult Importer::clip() {
+  FailureOr<Value> x = runtimeInput(0);
+  if (failed(x))
+    return failure();
+  FloatAttr bounds[2];
+  for (int k = 0; k < 2; ++k) {
+    std::optional<float> v;
+    if (opset >= 11) {
+      if (hasInput(k + 1)) {
+        FailureOr<HostRef> h =
+            knownInput(k + 1, k == 0 ? "the lower bound" : "the upper bound");
+        if (failed(h))
+          return failure();
+        if ((*h)->numel() != 1)
+          return error() << "the bounds must be scalars";
+        v = float((*h)->at(0));
+      }
+    } else if (attr(k == 0 ? "min" : "max")) {
+      v = attrFloat(k == 0 ? "min" : "max", 0.0f);
+    }
+    if (v)
+      bounds[k] = b->getF32FloatAttr(*v);
+  }
+  if (bounds[0] && bounds[1] &&
+      bounds[0].getValueAsDouble() > bounds[1].getValueAsDouble())
+    return error() << "min " << bounds[0].getValueAsDouble() << " exceeds max "
+                   << bounds[1].getValueAsDouble();
+  if (!bounds[0] && !bounds[1])
+    return setOutput(*x);
+  return setOutput(
+      nn::ClampOp::create(*b, x->getType(), *x, bounds[0], bounds[1]));
 }
 
 /// ONNX's auto_pad to explicit [top, left, bottom, right] padding.

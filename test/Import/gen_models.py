@@ -28,8 +28,9 @@ import hybrid_torch  # noqa: E402
 class CNN(nn.Module):
     """Convolutions of every kind the importer maps, with pooling and a head:
     Conv (+ folded BatchNormalization), strided/grouped/depthwise/1x1,
-    a residual Add, a standalone BatchNormalization, MaxPool, AveragePool,
-    HardSwish, HardSigmoid, Sigmoid, GlobalAveragePool, Flatten, Gemm."""
+    a residual Add, ReLU6 (Clip), a standalone BatchNormalization, MaxPool,
+    AveragePool, HardSwish, HardSigmoid, Sigmoid, GlobalAveragePool, Flatten,
+    Gemm."""
 
     def __init__(self):
         super().__init__()
@@ -48,7 +49,7 @@ class CNN(nn.Module):
     def forward(self, x):
         x = self.pool(self.stem(x))
         x = F.relu(x + self.c2(F.relu(self.c1(x))))
-        x = self.down(x)
+        x = F.relu6(self.down(x) * 3.0)  # Clip(0, 6)
         x = self.bn(self.dw(x) + x)      # BatchNormalization after an Add
         x = F.hardswish(self.avg(x))
         x = x * F.hardsigmoid(self.se(x)) + torch.sigmoid(x)

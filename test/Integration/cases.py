@@ -139,6 +139,10 @@ def elementwise_cases():
         "hardsigmoid": ("nn.hardsigmoid %a0", F.hardsigmoid),
         "hardsigmoid_onnx": ("nn.hardsigmoid %a0 {alpha = 2.000000e-01 : f32}",
                              lambda x: torch.clamp(0.2 * x + 0.5, 0, 1)),
+        "clamp": ("nn.clamp %a0 {min = -0.5 : f32, max = 1.0 : f32}",
+                  lambda x: torch.clamp(x, -0.5, 1.0)),
+        "clamp_min": ("nn.clamp %a0 {min = -0.25 : f32}",
+                      lambda x: torch.clamp(x, min=-0.25)),
     }
     cs = [Case(n, [s], [s], "%%r0 = %s : %s" % (op, t), ref)
           for n, (op, ref) in unary.items()]

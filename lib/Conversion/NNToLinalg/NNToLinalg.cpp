@@ -1138,6 +1138,17 @@ struct NNLowerToLinalgPass
           Value m = arith::MulFOp::create(b, l, x, c);
           return arith::DivFOp::create(b, l, m, cstF(b, l, t, 6.0));
         });
+    patterns.add<UnaryLowering<ClampOp>>(
+        ctx, [](OpBuilder &b, Location l, ClampOp op, Value x) -> Value {
+          Type t = x.getType();
+          if (op.getMin())
+            x = arith::MaximumFOp::create(
+                b, l, x, cstF(b, l, t, op.getMin()->convertToDouble()));
+          if (op.getMax())
+            x = arith::MinimumFOp::create(
+                b, l, x, cstF(b, l, t, op.getMax()->convertToDouble()));
+          return x;
+        });
     patterns.add<UnaryLowering<HardSigmoidOp>>(
         ctx, [](OpBuilder &b, Location l, HardSigmoidOp op, Value x) -> Value {
           Type t = x.getType();

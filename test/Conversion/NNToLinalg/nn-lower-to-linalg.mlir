@@ -183,3 +183,13 @@ func.func @const_weights(%x: tensor<1x2x1x2xf32>, %t: tensor<3x2xf32>) -> (tenso
   %l = nn.linear %t, %lw : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
   return %c, %l : tensor<1x2x1x1xf32>, tensor<3x2xf32>
 }
+
+// A clamp is a max then a min (either bound optional).
+// CHECK-LABEL: func.func @relu6
+// CHECK: linalg.generic
+// CHECK:   %[[LO:.+]] = arith.maximumf %{{.+}}, %{{.+}} : f32
+// CHECK:   arith.minimumf %[[LO]], %{{.+}} : f32
+func.func @relu6(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = nn.clamp %x {min = 0.0 : f32, max = 6.0 : f32} : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}

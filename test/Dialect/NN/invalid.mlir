@@ -699,3 +699,11 @@ func.func @yield_parent(%x: tensor<4xf32>) {
   // expected-error @+1 {{'nn.yield' op expects parent op 'nn.block'}}
   nn.yield %x : tensor<4xf32>
 }
+
+// -----
+
+func.func @clamp_bounds(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'nn.clamp' op min 6.000000e+00 exceeds max 0.000000e+00}}
+  %0 = nn.clamp %x {min = 6.0 : f32, max = 0.0 : f32} : tensor<4xf32>
+  return
+}

@@ -127,6 +127,11 @@ func.func @activations(%x: tensor<?x7xf32>, %h: tensor<3xbf16>) {
   // The default beta is elided.
   // CHECK: nn.hardsigmoid %{{.*}} {alpha = 2.000000e-01 : f32} : tensor<?x7xf32>
   %7 = nn.hardsigmoid %x {alpha = 0.2 : f32, beta = 0.5 : f32} : tensor<?x7xf32>
+  // ReLU6, and a clamp with one bound.
+  // CHECK: nn.clamp %{{.*}} {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32} : tensor<?x7xf32>
+  %8 = nn.clamp %x {min = 0.0 : f32, max = 6.0 : f32} : tensor<?x7xf32>
+  // CHECK: nn.clamp %{{.*}} {min = -1.000000e+00 : f32} : tensor<3xbf16>
+  %9 = nn.clamp %h {min = -1.0 : f32} : tensor<3xbf16>
   return
 }
 

@@ -405,6 +405,14 @@ LogicalResult SoftmaxOp::verify() {
 // Activations
 //===----------------------------------------------------------------------===//
 
+LogicalResult ClampOp::verify() {
+  if (getMin() && getMax() &&
+      getMin()->convertToDouble() > getMax()->convertToDouble())
+    return emitOpError() << "min " << getMin()->convertToDouble()
+                         << " exceeds max " << getMax()->convertToDouble();
+  return success();
+}
+
 OpFoldResult ReluOp::fold(FoldAdaptor) {
   // relu(relu(x)) == relu(x).
   if (getInput().getDefiningOp<ReluOp>())

@@ -321,6 +321,27 @@ def NN_HardSigmoidOp : NN_Op<"hardsigmoid", [Pure, SameOperandsAndResultType,
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def NN_ClampOp : NN_Op<"clamp", [Pure, SameOperandsAndResultType,
+                                   Elementwise]> {
+  let summary = "clamp to [min, max] (ReLU6 is min = 0, max = 6)";
+  let description = [{
+    `min(max(x, min), max)` for every element, with either bound optional
+    (ONNX's `Clip`, PyTorch's `clamp` and `hardtanh`; MobileNet's ReLU6 is
+    `{min = 0, max = 6}`). A NaN input stays NaN. `min` must not exceed
+    `max`.
+
+    ```mlir
+    %y = nn.clamp %x {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32}
+         : tensor<1x32x112x112xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$input, OptionalAttr<F32Attr>:$min,
+      OptionalAttr<F32Attr>:$max);
+  let results = (outs NN_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def NN_GeluOp : NN_Op<"gelu", [Pure, SameOperandsAndResultType, Elementwise]> {
   let summary = "gelu activation, exact or tanh-approximated";
   let description = [{
