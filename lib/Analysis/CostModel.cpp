@@ -627,6 +627,14 @@ bool FunctionAnalyzer::modelUpstreamOp(Operation *op, CostFigures &c) {
     c.flops = elements(ins[0]);
     return true;
   }
+  // An all-parallel generic (the importer's select of a masked_fill): one
+  // FLOP per element.
+  if (isa<linalg::GenericOp>(op) &&
+      linalgOp.getNumLoops() == linalgOp.getNumParallelLoops()) {
+    copyBytes(ins);
+    c.flops = elements(out);
+    return true;
+  }
   if (isa<linalg::ExpOp, linalg::ErfOp, linalg::TanhOp, linalg::SqrtOp,
           linalg::RsqrtOp, linalg::NegFOp, linalg::AbsOp, linalg::ReciprocalOp,
           linalg::LogOp, linalg::PowFOp, linalg::SquareOp>(op)) {
@@ -739,9 +747,11 @@ void FunctionAnalyzer::analyzeOp(Operation *op, unsigned depth) {
                    [](Type t) { return isa<RankedTensorType>(t); }) &&
       llvm::all_of(op->getResultTypes(),
                    [](Type t) { return isa<RankedTensorType>(t); });
-  bool modelled = tensorOnly && (isa<NNDialect>(op->getDialect())
-                                     ? modelOp(op, entry.cost)
-                                     : modelUpstreamOp(op, entry.cost));
+  // Upstream ops may take scalars (a fill's value); they check their own
+  // tensor semantics.
+  bool modelled = isa<NNDialect>(op->getDialect())
+                      ? tensorOnly && modelOp(op, entry.cost)
+                      : modelUpstreamOp(op, entry.cost);
   if (!modelled) {
     entry.known = false;
     entry.cost = CostFigures();

@@ -30,6 +30,7 @@
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -337,6 +338,7 @@ private:
   LogicalResult softmax();
   LogicalResult reduceMean();
   LogicalResult pow();
+  LogicalResult where();
   LogicalResult clip();
   template <typename LinalgOp> LogicalResult linalgUnary();
 };
@@ -1000,9 +1002,11 @@ LogicalResult Importer::translateRuntime() {
     return softmax();
   if (op == "ReduceMean")
     return reduceMean();
-  static const llvm::StringSet<> hostOnly = {
-      "Shape", "Size",  "Equal", "Less",           "Greater",
-      "Not",   "Where", "Range", "ConstantOfShape"};
+  if (op == "Where")
+    return where();
+  static const llvm::StringSet<> hostOnly = {"Shape", "Size",           "Equal",
+                                             "Less",  "Greater",        "Not",
+                                             "Range", "ConstantOfShape"};
   if (hostOnly.contains(op))
     return error() << "is supported only on values known at import time "
                       "(shape computations); here an input depends on the "
@@ -1083,6 +1087,63 @@ LogicalResult Importer::pow() {
                                           ValueRange{*xv, ev},
                                           ValueRange{empty(x->shape())})
                        ->getResult(0));
+}
+
+/// Where with a condition known at import time (masked_fill with a constant
+/// mask): a select between the branches, broadcast to the result's shape.
+LogicalResult Importer::where() {
+  FailureOr<Val> c = input(0), x = input(1), y = input(2);
+  if (failed(c) || failed(x) || failed(y))
+    return failure();
+  if (!c->known())
+    return error() << "the condition depends on the model's inputs; only "
+                      "conditions known at import time are supported";
+  auto shape = broadcast(c->shape(), x->shape());
+  if (shape)
+    shape = broadcast(*shape, y->shape());
+  if (!shape)
+    return error() << "condition " << shapeStr(c->shape()) << ", "
+                   << shapeStr(x->shape()) << " and " << shapeStr(y->shape())
+                   << " do not broadcast";
+  FailureOr<Value> xv = toValue(*x), yv = toValue(*y);
+  if (failed(xv) || failed(yv))
+    return failure();
+  // The condition as bytes (i1 vectors would be read bit-packed from a
+  // byte-per-element buffer).
+  auto condType = RankedTensorType::get(c->shape(), b->getI8Type());
+  SmallVector<int8_t> bytes;
+  for (int64_t k = 0; k < c->host->numel(); ++k)
+    bytes.push_back(c->host->at(k) != 0);
+  Value cond = arith::ConstantOp::create(
+      *constBuilder, fileLoc, condType,
+      DenseElementsAttr::get(condType, ArrayRef<int8_t>(bytes)));
+  int64_t r = shape->size();
+  // Trailing-aligned broadcast maps: a size-1 or missing dim reads index 0.
+  auto mapFor = [&](ArrayRef<int64_t> s) {
+    SmallVector<AffineExpr> exprs;
+    for (size_t k = 0; k < s.size(); ++k) {
+      int64_t d = r - int64_t(s.size()) + int64_t(k);
+      exprs.push_back(s[k] == 1 && (*shape)[d] != 1
+                          ? b->getAffineConstantExpr(0)
+                          : b->getAffineDimExpr(d));
+    }
+    return AffineMap::get(r, 0, exprs, ctx);
+  };
+  SmallVector<AffineMap> maps = {mapFor(c->shape()), mapFor(x->shape()),
+                                 mapFor(y->shape()),
+                                 b->getMultiDimIdentityMap(r)};
+  SmallVector<utils::IteratorType> iters(r, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      *b, TypeRange{tensorType(*shape)}, ValueRange{cond, *xv, *yv},
+      ValueRange{empty(*shape)}, maps, iters,
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value zero = arith::ConstantIntOp::create(nb, l, nb.getI8Type(), 0);
+        Value set = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
+                                          args[0], zero);
+        Value v = arith::SelectOp::create(nb, l, set, args[1], args[2]);
+        linalg::YieldOp::create(nb, l, v);
+      });
+  return setOutput(generic.getResult(0));
 }
 
 LogicalResult Importer::clip() {
@@ -2234,6 +2295,9 @@ OwningOpRef<ModuleOp> Importer::run(const onnx::ModelProto &model) {
   if (options.raise) {
     PassManager pm(ctx);
     pm.addNestedPass<func::FuncOp>(nn::createNNRaise());
+    // nn's canonicalizations: a batch norm after a constant convolution
+    // folds into its filter and bias, identity reshapes go away.
+    pm.addPass(createCanonicalizerPass());
     if (failed(pm.run(*owned)))
       return nullptr;
   }

@@ -89,8 +89,8 @@ class Ops(nn.Module):
     """Data movement and elementwise math without an nn op of their own:
     Concat, Slice (with steps), Gather, Pad, Expand, Transpose, Reshape,
     Squeeze/Unsqueeze, Sub, Div, Pow, Sqrt, ReduceMean (as PyTorch writes an
-    old-style layer norm), Erf, Exp, Tanh, Softmax over a middle axis, and a
-    second input."""
+    old-style layer norm), Erf, Exp, Tanh, Where with a constant mask,
+    Softmax over a middle axis, and a second input."""
 
     def __init__(self):
         super().__init__()
@@ -106,7 +106,9 @@ class Ops(nn.Module):
         var = (t - mu).pow(2).mean(-1, keepdim=True)
         t = (t - mu) / torch.sqrt(var + 1e-5)
         e = torch.erf(t[..., :11]) + torch.exp(-g.abs()) + torch.tanh(g)
-        s = torch.softmax(a, dim=1)
+        # masked_fill with a constant mask: Where on an activation.
+        keep = (torch.arange(11) % 3 != 0).reshape(1, 1, 1, 11)
+        s = torch.softmax(a.masked_fill(~keep, -1e4), dim=1)
         z = s.mean(dim=(2, 3)).unsqueeze(-1).expand(1, 6, 8)
         out = torch.cat([e.reshape(1, 44), z.reshape(1, 48)], dim=1)
         return out * self.w.repeat(23)[:92], a.squeeze(0)
@@ -128,6 +130,19 @@ class Hybrid(nn.Module):
         return hybrid_torch.forward(torch, [image] + list(self.ws))
 
 
+class ConvBN(nn.Module):
+    """Conv then BatchNormalization as separate ONNX nodes (exported without
+    PyTorch's constant folding): the importer folds them into one conv."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
 class CumSum(nn.Module):
     """An operator acc does not map (CumSum), for the error test."""
 
@@ -135,7 +150,7 @@ class CumSum(nn.Module):
         return torch.cumsum(x, dim=1)
 
 
-def export(model, inputs, name, outdir, dynamic=None):
+def export(model, inputs, name, outdir, dynamic=None, fold=True):
     torch.manual_seed(0)
     model.eval()
     path = os.path.join(outdir, name + ".onnx")
@@ -146,7 +161,9 @@ def export(model, inputs, name, outdir, dynamic=None):
     torch.onnx.export(model, tuple(inputs), path, opset_version=17,
                       input_names=names,
                       output_names=["out%d" % i for i in range(len(outs))],
-                      dynamic_axes=dynamic)
+                      dynamic_axes=dynamic, do_constant_folding=fold,
+                      training=torch.onnx.TrainingMode.EVAL if fold
+                      else torch.onnx.TrainingMode.PRESERVE)
     with torch.no_grad():
         ref = model.double()(*[t.double() for t in inputs])
     ref = ref if isinstance(ref, tuple) else (ref,)
@@ -177,6 +194,14 @@ def main():
     export(hybrid, [hybrid.example], "hybrid", outdir)
     torch.manual_seed(3)
     export(CumSum(), [torch.randn(2, 5)], "cumsum", outdir)
+    torch.manual_seed(5)
+    convbn = ConvBN()
+    with torch.no_grad():
+        convbn.bn.running_mean.uniform_(-0.5, 0.5)
+        convbn.bn.running_var.uniform_(0.5, 2.0)
+        convbn.bn.weight.uniform_(0.5, 1.5)
+        convbn.bn.bias.uniform_(-0.5, 0.5)
+    export(convbn, [torch.randn(1, 3, 12, 12)], "conv_bn", outdir, fold=False)
     torch.manual_seed(4)
     export(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()),
            [torch.randn(1, 3, 10, 10)], "dynamic", outdir,
