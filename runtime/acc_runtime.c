@@ -32,6 +32,7 @@ static struct {
   pthread_cond_t work, done;
   atomic_ulong generation;
   atomic_int pending; /* workers yet to finish the current job */
+  atomic_int failed;  /* a chunk of the current job called acc_rt_fail */
   /* The current job, written before `generation` is bumped. */
   acc_rt_body_fn body;
   void *ctx;
@@ -44,6 +45,11 @@ static struct {
 
 /* Set while a thread runs a chunk: nested loops run serially. */
 static _Thread_local int inParallelLoop;
+/* Set while a thread runs a chunk of a pool job (not a serial fallback). */
+static _Thread_local int inPoolJob;
+/* A failure reported (acc_rt_fail) by code that ran for this thread's
+ * call, and not yet taken (acc_rt_take_failure). */
+static _Thread_local int callFailed;
 
 static inline void relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -54,8 +60,23 @@ static inline void relax(void) {
 static void runChunk(int id) {
   int64_t n = pool.n, t = pool.threads;
   int64_t begin = n * id / t, end = n * (id + 1) / t;
+  inPoolJob = 1;
   if (begin < end)
     pool.body(pool.ctx, begin, end);
+  inPoolJob = 0;
+}
+
+void acc_rt_fail(void) {
+  if (inPoolJob)
+    atomic_store_explicit(&pool.failed, 1, memory_order_relaxed);
+  else
+    callFailed = 1;
+}
+
+int acc_rt_take_failure(void) {
+  int failed = callFailed;
+  callFailed = 0;
+  return failed;
 }
 
 static void *worker(void *arg) {
@@ -143,6 +164,7 @@ void acc_rt_parallel_for(acc_rt_body_fn body, void *ctx, int64_t n) {
   pool.body = body;
   pool.ctx = ctx;
   pool.n = n;
+  atomic_store_explicit(&pool.failed, 0, memory_order_relaxed);
   atomic_store_explicit(&pool.pending, pool.threads - 1, memory_order_relaxed);
   pthread_mutex_lock(&pool.mu);
   atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
@@ -165,6 +187,9 @@ void acc_rt_parallel_for(acc_rt_body_fn body, void *ctx, int64_t n) {
     pthread_mutex_unlock(&pool.mu);
     break;
   }
+  /* The workers' writes are visible (pending was read with acquire). */
+  if (atomic_load_explicit(&pool.failed, memory_order_relaxed))
+    callFailed = 1;
   pthread_mutex_unlock(&pool.call);
 }
 
@@ -239,8 +264,12 @@ void *acc_rt_aligned_alloc(size_t alignment, size_t size) {
     pthread_mutex_unlock(&cache.mu);
   }
   void *base = NULL;
-  if (posix_memalign(&base, header, rounded + header) != 0)
-    return NULL;
+  if (posix_memalign(&base, header, rounded + header) != 0) {
+    /* Out of memory: give the kept blocks back and try once more. */
+    acc_rt_release_memory();
+    if (posix_memalign(&base, header, rounded + header) != 0)
+      return NULL;
+  }
   countAlloc(rounded);
   return userPointer(base, rounded, header);
 }

@@ -38,10 +38,20 @@ void acc_rt_parallel_for(acc_rt_body_fn body, void *ctx, int64_t n);
 /* The number of threads parallel loops use (at least 1). */
 int acc_rt_num_threads(void);
 
+/* Failure reporting for compiled code (an allocation that returned NULL):
+ * acc_rt_fail() inside a parallel loop's body marks the loop failed, and
+ * the thread that called acc_rt_parallel_for sees it; outside, it marks the
+ * calling thread. acc_rt_take_failure() returns 1 when a failure was marked
+ * for the calling thread since the last take, and clears it. */
+void acc_rt_fail(void);
+int acc_rt_take_failure(void);
+
 /* Heap buffers of compiled models (their intermediates). Freed blocks of
  * 64 KiB or more are kept, up to 512 MiB in all, and handed out again for
  * the same size: a model called repeatedly reuses its buffers instead of
- * page-faulting fresh memory on every call. Thread safe. */
+ * page-faulting fresh memory on every call. When the system refuses a
+ * block, the kept ones are released and the request tried once more; NULL
+ * after that. Thread safe. */
 void *acc_rt_alloc(size_t size);
 void *acc_rt_aligned_alloc(size_t alignment, size_t size);
 void acc_rt_free(void *ptr);

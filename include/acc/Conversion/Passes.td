@@ -78,6 +78,13 @@ def NNCPURuntimeAllocator : Pass<"nn-cpu-runtime-allocator",
     `acc_rt_aligned_alloc`, `acc_rt_free` (`runtime/acc_runtime.h`). The
     runtime keeps freed large blocks for reuse, so a model called repeatedly
     does not page-fault fresh memory for its intermediates on every call.
+
+    Every allocation is then checked: when it returns NULL, an entry
+    (a function returning the `i32` status) returns 3 at once, and a
+    parallel loop's body (returning nothing) calls `acc_rt_fail` and stops;
+    after each `acc_rt_parallel_for` the entry asks `acc_rt_take_failure`
+    and returns 3 if the loop failed. Buffers allocated before the failure
+    are not freed.
   }];
 }
 

@@ -331,6 +331,91 @@ struct NNCPURuntimeAllocatorPass
         return signalPassFailure();
       SymbolTable::setSymbolName(fn, to);
     }
+    addFailureChecks(module);
+  }
+
+  /// `fn`, declared in `module` if it is not yet.
+  static LLVM::LLVMFuncOp declare(ModuleOp module, StringRef name,
+                                  Type result) {
+    if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+      return fn;
+    OpBuilder b(module.getBodyRegion());
+    return LLVM::LLVMFuncOp::create(
+        b, module.getLoc(), name,
+        LLVM::LLVMFunctionType::get(result, {}, /*isVarArg=*/false));
+  }
+
+  /// A heap allocation that returns NULL makes the entry return 3: an entry
+  /// (returning the i32 status) returns at once; a parallel loop's body
+  /// (returning nothing) reports it (`acc_rt_fail`) and stops its chunk,
+  /// and the entry returns 3 after the loop (`acc_rt_take_failure`).
+  /// Buffers allocated before the failure are not freed.
+  static void addFailureChecks(ModuleOp module) {
+    MLIRContext *ctx = module.getContext();
+    Type i32 = IntegerType::get(ctx, 32), voidT = LLVM::LLVMVoidType::get(ctx);
+    SmallVector<LLVM::LLVMFuncOp> funcs(module.getOps<LLVM::LLVMFuncOp>());
+    for (LLVM::LLVMFuncOp func : funcs) {
+      if (func.isExternal())
+        continue;
+      Type result = func.getFunctionType().getReturnType();
+      bool entry = result == i32, body = isa<LLVM::LLVMVoidType>(result);
+      if (!entry && !body)
+        continue;
+      SmallVector<LLVM::CallOp> allocs, loops;
+      func.walk([&](LLVM::CallOp call) {
+        std::optional<StringRef> callee = call.getCallee();
+        if (!callee)
+          return;
+        if (*callee == "acc_rt_alloc" || *callee == "acc_rt_aligned_alloc")
+          allocs.push_back(call);
+        else if (entry && *callee == kParallelFor)
+          loops.push_back(call);
+      });
+      if (allocs.empty() && loops.empty())
+        continue;
+      OpBuilder b(ctx);
+      Location loc = func.getLoc();
+      // The failure exit.
+      Block *fail = new Block();
+      func.getBody().push_back(fail);
+      b.setInsertionPointToStart(fail);
+      if (entry) {
+        Value three = LLVM::ConstantOp::create(b, loc, i32, 3);
+        LLVM::ReturnOp::create(b, loc, ValueRange{three});
+        // A failure left over from an earlier call is not this call's.
+        b.setInsertionPointToStart(&func.getBody().front());
+        LLVM::CallOp::create(
+            b, loc, declare(module, "acc_rt_take_failure", i32), ValueRange{});
+      } else {
+        LLVM::CallOp::create(b, loc, declare(module, "acc_rt_fail", voidT),
+                             ValueRange{});
+        LLVM::ReturnOp::create(b, loc, ValueRange{});
+      }
+      auto branchOnFailure = [&](Operation *after, Value failed) {
+        Block *before = after->getBlock();
+        Block *cont = before->splitBlock(after->getNextNode());
+        b.setInsertionPointToEnd(before);
+        LLVM::CondBrOp::create(b, loc, failed, fail, cont);
+      };
+      for (LLVM::CallOp call : allocs) {
+        b.setInsertionPointAfter(call);
+        Value null = LLVM::ZeroOp::create(b, loc, call.getResult().getType());
+        Value isNull = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                            call.getResult(), null);
+        branchOnFailure(isNull.getDefiningOp(), isNull);
+      }
+      for (LLVM::CallOp call : loops) {
+        b.setInsertionPointAfter(call);
+        Value taken = LLVM::CallOp::create(
+                          b, loc, declare(module, "acc_rt_take_failure", i32),
+                          ValueRange{})
+                          .getResult();
+        Value zero = LLVM::ConstantOp::create(b, loc, i32, 0);
+        Value failed =
+            LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, taken, zero);
+        branchOnFailure(failed.getDefiningOp(), failed);
+      }
+    }
   }
 };
 } // namespace

@@ -52,6 +52,13 @@ static void nestedBody(void *p, int64_t begin, int64_t end) {
       atomic_store(ok, 0);
 }
 
+/* Reports a failure from the chunk that holds iteration `*(int64_t *)p`. */
+static void failAt(void *p, int64_t begin, int64_t end) {
+  int64_t at = *(int64_t *)p;
+  if (begin <= at && at < end)
+    acc_rt_fail();
+}
+
 static void *caller(void *p) {
   int *ok = p;
   for (int r = 0; r < 200; ++r)
@@ -131,6 +138,21 @@ int main(int argc, char **argv) {
   CHECK(acc_rt_live_bytes() == live0, "live bytes after free");
   CHECK(acc_rt_peak_bytes() == live0 + (4 << 20), "peak bytes %zu",
         acc_rt_peak_bytes());
+
+  /* Failures: reported from any chunk of a loop, seen once by the caller;
+   * outside loops, by the thread itself; a clean loop reports none. */
+  CHECK(acc_rt_take_failure() == 0, "no failure at first");
+  for (int64_t at = 0; at < 64; at += 21) {
+    acc_rt_parallel_for(failAt, &at, 64);
+    CHECK(acc_rt_take_failure() == 1, "failure at %lld not seen",
+          (long long)at);
+    CHECK(acc_rt_take_failure() == 0, "failure seen twice");
+  }
+  int64_t never = -1;
+  acc_rt_parallel_for(failAt, &never, 64);
+  CHECK(acc_rt_take_failure() == 0, "a clean loop reported a failure");
+  acc_rt_fail();
+  CHECK(acc_rt_take_failure() == 1, "failure outside a loop not seen");
 
   printf("%s: %d threads\n", failures ? "FAILED" : "OK", threads);
   return failures != 0;
