@@ -88,8 +88,9 @@ class Transformer(nn.Module):
 class Ops(nn.Module):
     """Data movement and elementwise math without an nn op of their own:
     Concat, Slice (with steps), Gather, Pad, Expand, Transpose, Reshape,
-    Squeeze/Unsqueeze, Sub, Div, Pow, Sqrt, ReduceMean (as PyTorch writes an
-    old-style layer norm), Erf, Exp, Tanh, Where with a constant mask,
+    Squeeze/Unsqueeze, Sub, Div, Pow, Sqrt, ReduceMean (as PyTorch writes a
+    layer norm before opset 17, raised back to nn.layer_norm, and over a
+    middle axis), Erf, Exp, Tanh, Where with a constant mask,
     Softmax over a middle axis, and a second input."""
 
     def __init__(self):
@@ -106,6 +107,7 @@ class Ops(nn.Module):
         var = (t - mu).pow(2).mean(-1, keepdim=True)
         t = (t - mu) / torch.sqrt(var + 1e-5)
         e = torch.erf(t[..., :11]) + torch.exp(-g.abs()) + torch.tanh(g)
+        e = e + t.mean(1, keepdim=True)[..., 11:22]     # ReduceMean, axis 1
         # masked_fill with a constant mask: Where on an activation.
         keep = (torch.arange(11) % 3 != 0).reshape(1, 1, 1, 11)
         s = torch.softmax(a.masked_fill(~keep, -1e4), dim=1)

@@ -168,3 +168,84 @@ func.func @not_bias(%x: tensor<5x4xf32>, %w: tensor<3x4xf32>, %r: tensor<5x1xf32
   %z = nn.add %l2, %b : (tensor<5x3xf32>, tensor<3xf32>) -> tensor<5x3xf32>
   return %y, %z, %l2 : tensor<5x3xf32>, tensor<5x3xf32>, tensor<5x3xf32>
 }
+
+// -----
+
+// PyTorch's layer norm before opset 17, as the importer translates it: the
+// statistics as reductions scaled by 1/n, then (x - mean) / sqrt(var + eps),
+// then the affine parameters.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: %[[LN:.+]] = nn.layer_norm %arg0 weight(%{{.+}}) bias(%{{.+}}) {axis = 1 : i64} : (tensor<3x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+// CHECK: return %[[LN]]
+// CHECK-NOT: linalg.reduce
+func.func @layer_norm(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %quarter = arith.constant dense<0.25> : tensor<f32>
+  %eps = arith.constant dense<1.0e-5> : tensor<f32>
+  %g = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %b = arith.constant dense<[[0.5, 0.5, 0.5, 0.5]]> : tensor<1x4xf32>
+  %e0 = tensor.empty() : tensor<3xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<3xf32>) -> tensor<3xf32>
+  %s0 = linalg.reduce ins(%x : tensor<3x4xf32>) outs(%f0 : tensor<3xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %a = arith.addf %in, %acc : f32
+      linalg.yield %a : f32
+    }
+  %m0 = nn.mul %s0, %quarter : (tensor<3xf32>, tensor<f32>) -> tensor<3xf32>
+  %mean = tensor.expand_shape %m0 [[0, 1]] output_shape [3, 1] : tensor<3xf32> into tensor<3x1xf32>
+  %d = nn.sub %x, %mean : (tensor<3x4xf32>, tensor<3x1xf32>) -> tensor<3x4xf32>
+  %sq = nn.mul %d, %d : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  %e1 = tensor.empty() : tensor<3xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<3xf32>) -> tensor<3xf32>
+  %s1 = linalg.reduce ins(%sq : tensor<3x4xf32>) outs(%f1 : tensor<3xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %a = arith.addf %in, %acc : f32
+      linalg.yield %a : f32
+    }
+  %m1 = nn.mul %s1, %quarter : (tensor<3xf32>, tensor<f32>) -> tensor<3xf32>
+  %var = tensor.expand_shape %m1 [[0, 1]] output_shape [3, 1] : tensor<3xf32> into tensor<3x1xf32>
+  %ve = nn.add %var, %eps : (tensor<3x1xf32>, tensor<f32>) -> tensor<3x1xf32>
+  %e2 = tensor.empty() : tensor<3x1xf32>
+  %sd = linalg.sqrt ins(%ve : tensor<3x1xf32>) outs(%e2 : tensor<3x1xf32>) -> tensor<3x1xf32>
+  %n = nn.div %d, %sd : (tensor<3x4xf32>, tensor<3x1xf32>) -> tensor<3x4xf32>
+  %w = nn.mul %n, %g : (tensor<3x4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+  %y = nn.add %w, %b : (tensor<3x4xf32>, tensor<1x4xf32>) -> tensor<3x4xf32>
+  return %y : tensor<3x4xf32>
+}
+
+// -----
+
+// Not a layer norm: the mean is scaled by 1/3 over 4 elements.
+// CHECK-LABEL: func.func @not_layer_norm
+// CHECK-NOT: nn.layer_norm
+// CHECK: nn.div
+func.func @not_layer_norm(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %third = arith.constant dense<0.333333343> : tensor<f32>
+  %eps = arith.constant dense<1.0e-5> : tensor<f32>
+  %e0 = tensor.empty() : tensor<3xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<3xf32>) -> tensor<3xf32>
+  %s0 = linalg.reduce ins(%x : tensor<3x4xf32>) outs(%f0 : tensor<3xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %a = arith.addf %in, %acc : f32
+      linalg.yield %a : f32
+    }
+  %m0 = nn.mul %s0, %third : (tensor<3xf32>, tensor<f32>) -> tensor<3xf32>
+  %mean = tensor.expand_shape %m0 [[0, 1]] output_shape [3, 1] : tensor<3xf32> into tensor<3x1xf32>
+  %d = nn.sub %x, %mean : (tensor<3x4xf32>, tensor<3x1xf32>) -> tensor<3x4xf32>
+  %sq = nn.mul %d, %d : (tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<3x4xf32>
+  %e1 = tensor.empty() : tensor<3xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<3xf32>) -> tensor<3xf32>
+  %s1 = linalg.reduce ins(%sq : tensor<3x4xf32>) outs(%f1 : tensor<3xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %a = arith.addf %in, %acc : f32
+      linalg.yield %a : f32
+    }
+  %m1 = nn.mul %s1, %third : (tensor<3xf32>, tensor<f32>) -> tensor<3xf32>
+  %var = tensor.expand_shape %m1 [[0, 1]] output_shape [3, 1] : tensor<3xf32> into tensor<3x1xf32>
+  %ve = nn.add %var, %eps : (tensor<3x1xf32>, tensor<f32>) -> tensor<3x1xf32>
+  %e2 = tensor.empty() : tensor<3x1xf32>
+  %sd = linalg.sqrt ins(%ve : tensor<3x1xf32>) outs(%e2 : tensor<3x1xf32>) -> tensor<3x1xf32>
+  %n = nn.div %d, %sd : (tensor<3x4xf32>, tensor<3x1xf32>) -> tensor<3x4xf32>
+  return %n : tensor<3x4xf32>
+}

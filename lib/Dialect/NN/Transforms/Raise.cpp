@@ -309,6 +309,136 @@ struct RaiseGelu : public OpRewritePattern<MulOp> {
   }
 };
 
+/// The value whose mean over its last dimension `v` is, with the dimension
+/// kept: expand_shape(mul(reduce_sum(x, [last]), 1/n)). Null otherwise.
+Value matchLastDimMean(Value v) {
+  auto expand = v.getDefiningOp<tensor::ExpandShapeOp>();
+  if (!expand)
+    return Value();
+  auto mul = expand.getSrc().getDefiningOp<MulOp>();
+  if (!mul)
+    return Value();
+  auto reduce = mul.getLhs().getDefiningOp<linalg::ReduceOp>();
+  auto scale = splatValue(mul.getRhs());
+  if (!reduce || !scale || reduce.getNumDpsInputs() != 1)
+    return Value();
+  Value x = reduce.getInputs()[0];
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t r = xType.getRank();
+  if (r < 1 || reduce.getDimensions() != ArrayRef<int64_t>{r - 1} ||
+      xType.isDynamicDim(r - 1))
+    return Value();
+  Block &body = reduce.getCombiner().front();
+  if (body.getOperations().size() != 2 || !isa<arith::AddFOp>(body.front()))
+    return Value();
+  auto init = reduce.getInits()[0].getDefiningOp<linalg::FillOp>();
+  FloatAttr zero;
+  if (!init || !matchPattern(init.getInputs()[0], m_Constant(&zero)) ||
+      !zero.getValue().isZero() || !near(*scale, 1.0 / xType.getDimSize(r - 1)))
+    return Value();
+  // The expanded shape is x's with the last dimension 1.
+  auto eType = cast<RankedTensorType>(expand.getType());
+  if (eType.getRank() != r || eType.getDimSize(r - 1) != 1)
+    return Value();
+  return x;
+}
+
+/// (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) over the last
+/// dimension -> nn.layer_norm (PyTorch's export of LayerNorm before opset
+/// 17, translated).
+struct RaiseLayerNorm : public OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp div,
+                                PatternRewriter &rewriter) const override {
+    auto sub = div.getLhs().getDefiningOp<SubOp>();
+    auto sqrt = div.getRhs().getDefiningOp<linalg::SqrtOp>();
+    if (!sub || !sqrt || !sqrt.hasPureTensorSemantics() ||
+        !singleUse(div.getRhs()) || sub.getType() != div.getType())
+      return failure();
+    Value x = sub.getLhs();
+    if (x.getType() != div.getType() || matchLastDimMean(sub.getRhs()) != x)
+      return failure();
+    auto add = sqrt.getInputs()[0].getDefiningOp<AddOp>();
+    if (!add)
+      return failure();
+    Value var = add.getLhs(), epsV = add.getRhs();
+    if (!splatValue(epsV))
+      std::swap(var, epsV);
+    auto eps = splatValue(epsV);
+    if (!eps || *eps < 0)
+      return failure();
+    auto sq = matchLastDimMean(var).getDefiningOp<MulOp>();
+    if (!sq || sq.getLhs() != sub.getResult() || sq.getRhs() != sub.getResult())
+      return failure();
+    int64_t r = cast<RankedTensorType>(x.getType()).getRank();
+    rewriter.replaceOpWithNewOp<LayerNormOp>(
+        div, div.getType(), x, Value(), Value(),
+        rewriter.getI64IntegerAttr(r - 1),
+        rewriter.getF32FloatAttr(float(*eps)));
+    return success();
+  }
+};
+
+/// add(mul(layer_norm(x), g), b) -> layer_norm(x) weight(g) bias(b), for a
+/// layer norm without parameters and g, b of the normalised shape (or that
+/// shape with leading 1s); mul alone gives the weight.
+struct RaiseLayerNormAffine : public OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  static Value asNormShape(PatternRewriter &rewriter, Value p,
+                           RankedTensorType norm) {
+    auto type = cast<RankedTensorType>(p.getType());
+    if (type.getElementType() != norm.getElementType() ||
+        !type.hasStaticShape() ||
+        type.getNumElements() != norm.getNumElements() ||
+        type.getShape().back() != norm.getShape().back())
+      return Value();
+    if (type == norm)
+      return p;
+    DenseElementsAttr attr;
+    if (!matchPattern(p, m_Constant(&attr)))
+      return Value();
+    return arith::ConstantOp::create(rewriter, p.getLoc(), attr.reshape(norm));
+  }
+
+  LogicalResult matchAndRewrite(MulOp mul,
+                                PatternRewriter &rewriter) const override {
+    Value lnV = mul.getLhs(), g = mul.getRhs();
+    if (!lnV.getDefiningOp<LayerNormOp>())
+      std::swap(lnV, g);
+    auto ln = lnV.getDefiningOp<LayerNormOp>();
+    if (!ln || ln.getWeight() || ln.getBias() || !singleUse(lnV) ||
+        mul.getType() != ln.getType())
+      return failure();
+    auto xType = cast<RankedTensorType>(ln.getType());
+    int64_t axis = ln.getNormalizedAxis();
+    if (axis != xType.getRank() - 1 || xType.isDynamicDim(axis))
+      return failure();
+    auto normType =
+        RankedTensorType::get({xType.getDimSize(axis)}, xType.getElementType());
+    Value weight = asNormShape(rewriter, g, normType);
+    if (!weight)
+      return failure();
+    Value bias;
+    Operation *replaced = mul;
+    if (mul->hasOneUse())
+      if (auto add = dyn_cast<AddOp>(*mul->getUsers().begin());
+          add && add.getType() == mul.getType()) {
+        Value b = add.getLhs() == mul.getResult() ? add.getRhs() : add.getLhs();
+        if (Value bn = asNormShape(rewriter, b, normType)) {
+          bias = bn;
+          replaced = add;
+        }
+      }
+    rewriter.setInsertionPoint(replaced);
+    auto newLn = LayerNormOp::create(rewriter, ln.getLoc(), ln.getType(),
+                                     ln.getInput(), weight, bias,
+                                     ln.getAxisAttr(), ln.getEpsilonAttr());
+    rewriter.replaceOp(replaced, newLn.getResult());
+    return success();
+  }
+};
+
 /// add(linear(x, W), b) -> linear(x, W) bias(b).
 struct RaiseLinearBias : public OpRewritePattern<AddOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -351,7 +481,8 @@ struct RaiseLinearBias : public OpRewritePattern<AddOp> {
 struct NNRaisePass : public acc::nn::impl::NNRaiseBase<NNRaisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RaiseAttention, RaiseGelu, RaiseLinearBias>(&getContext());
+    patterns.add<RaiseAttention, RaiseGelu, RaiseLinearBias, RaiseLayerNorm,
+                 RaiseLayerNormAffine>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -70,7 +70,7 @@ def NNInlineBlocks : Pass<"nn-inline-blocks"> {
 
 def NNRaise : Pass<"nn-raise"> {
   let summary = "Raise decomposed subgraphs to nn ops: attention, GELU, "
-                "linear with bias";
+                "linear with bias, layer norm";
   let description = [{
     Exporters (PyTorch to ONNX in particular) write the composite ops of a
     model as their pieces. This pass finds the pieces and puts the nn op back,
@@ -87,6 +87,11 @@ def NNRaise : Pass<"nn-raise"> {
       exporters produce) becomes `nn.gelu`.
     * `add(linear(x, W), b)` with `b` a vector of the output width (or of
       shape `[1, ..., 1, N]`) becomes `linear(x, W) bias(b)`.
+    * `(x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps)` over the last
+      dimension (PyTorch's export of LayerNorm before opset 17: the means
+      as sums scaled by 1/n) becomes `nn.layer_norm`, and a following
+      `mul` by a constant scale and `add` of a constant shift of the
+      normalised shape become its `weight` and `bias`.
 
     Every intermediate that is replaced must have no other users; otherwise
     the subgraph is left as it is.
