@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 
+from timing import median_time
+
 IREE_FLAGS = [
     ["--iree-hal-target-backends=llvm-cpu", "--iree-llvmcpu-target-cpu=host",
      "--iree-opt-level=O3", "--iree-opt-data-tiling",
@@ -94,21 +96,6 @@ def compile_iree(manifest, result):
                                          if "compile_s" in row else row["status"][:100]))
         rows[case["name"]] = row
     json.dump(rows, open(result, "w"), indent=1)
-
-
-def median_time(fn, min_reps=5, budget=0.6):
-    t = time.perf_counter()
-    fn()
-    if time.perf_counter() - t > 1.0:
-        min_reps = 3
-    times = []
-    start = time.perf_counter()
-    while len(times) < min_reps or (time.perf_counter() - start < budget and len(times) < 200):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return times[len(times) // 2]
 
 
 def rel_err(np, got, want):

@@ -40,6 +40,8 @@ import sys
 import tempfile
 import time
 
+from timing import median_time
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 ACC_COMPILE = os.path.join(BUILD, "bin", "acc-compile")
@@ -322,20 +324,6 @@ def cases(quick):
 # ---------------------------------------------------------------------------
 # Worker: one process per thread count
 # ---------------------------------------------------------------------------
-
-def median_time(fn, min_reps=5, budget=0.6):
-    t = time.perf_counter()
-    fn()
-    if time.perf_counter() - t > 1.0:  # slow calls: 3 timed runs
-        min_reps = 3
-    times = []
-    start = time.perf_counter()
-    while len(times) < min_reps or (time.perf_counter() - start < budget and len(times) < 200):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return times[len(times) // 2]
 
 
 def worker(args):

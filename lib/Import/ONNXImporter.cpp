@@ -70,6 +70,13 @@ struct HostTensor {
     return n;
   }
   double at(int64_t k) const { return isFloat ? f[k] : double(i[k]); }
+  /// Appends element `k` of `src` (of the same kind).
+  void append(const HostTensor &src, int64_t k) {
+    if (isFloat)
+      f.push_back(src.f[k]);
+    else
+      i.push_back(src.i[k]);
+  }
   static std::shared_ptr<HostTensor> ints(SmallVector<int64_t> shape,
                                           std::vector<int64_t> data) {
     auto t = std::make_shared<HostTensor>();
@@ -369,105 +376,65 @@ LogicalResult Importer::loadTensor(const onnx::TensorProto &t, HostRef &out,
       return fail() << "more than 2^31 elements";
     n *= d;
   }
+  // Elements stored as `S` (raw little-endian bytes, or the typed field
+  // that protobuf decoded), converted to the host tensor's element type.
   const std::string &raw = t.raw_data();
-  auto checkCount = [&](int64_t have, int64_t elemBytes) -> LogicalResult {
-    if (have != n)
-      return fail() << "holds " << have / std::max<int64_t>(elemBytes, 1)
-                    << (elemBytes > 1 ? " elements" : " bytes") << " but its "
-                    << "shape " << shapeStr(h->shape) << " needs " << n;
+  auto decode = [&](auto stored, const auto &typed,
+                    auto &out) -> LogicalResult {
+    using S = decltype(stored);
+    out.reserve(n);
+    if (!raw.empty() || n == 0) {
+      if (raw.size() != size_t(n) * sizeof(S))
+        return fail() << "holds " << raw.size()
+                      << " bytes of data but its shape " << shapeStr(h->shape)
+                      << " needs " << n * int64_t(sizeof(S));
+      for (int64_t k = 0; k < n; ++k) {
+        S x;
+        std::memcpy(&x, raw.data() + k * sizeof(S), sizeof(S));
+        out.push_back(x);
+      }
+      return success();
+    }
+    if (int64_t(typed.size()) != n)
+      return fail() << "holds " << typed.size() << " elements but its shape "
+                    << shapeStr(h->shape) << " needs " << n;
+    for (auto x : typed)
+      out.push_back(S(x));
     return success();
   };
-  auto fromRaw = [&](size_t elemBytes, auto load) -> LogicalResult {
-    if (raw.size() != size_t(n) * elemBytes)
-      return fail() << "holds " << raw.size() << " bytes of data but its shape "
-                    << shapeStr(h->shape) << " needs " << n * elemBytes;
-    for (int64_t k = 0; k < n; ++k)
-      load(raw.data() + k * elemBytes);
-    return success();
-  };
+  LogicalResult decoded = failure();
   switch (t.data_type()) {
   case onnx::TensorProto::FLOAT:
-    h->f.reserve(n);
-    if (!raw.empty() || n == 0) {
-      if (failed(fromRaw(4, [&](const char *p) {
-            float x;
-            std::memcpy(&x, p, 4);
-            h->f.push_back(x);
-          })))
-        return failure();
-    } else {
-      if (failed(checkCount(t.float_data_size(), 1)))
-        return failure();
-      h->f.assign(t.float_data().begin(), t.float_data().end());
-    }
+    decoded = decode(float(), t.float_data(), h->f);
     break;
   case onnx::TensorProto::DOUBLE:
-    h->f.reserve(n);
-    if (!raw.empty() || n == 0) {
-      if (failed(fromRaw(8, [&](const char *p) {
-            double x;
-            std::memcpy(&x, p, 8);
-            h->f.push_back(float(x));
-          })))
-        return failure();
-    } else {
-      if (failed(checkCount(t.double_data_size(), 1)))
-        return failure();
-      for (double x : t.double_data())
-        h->f.push_back(float(x));
-    }
+    decoded = decode(double(), t.double_data(), h->f);
     break;
   case onnx::TensorProto::INT64:
     h->isFloat = false;
-    h->i.reserve(n);
-    if (!raw.empty() || n == 0) {
-      if (failed(fromRaw(8, [&](const char *p) {
-            int64_t x;
-            std::memcpy(&x, p, 8);
-            h->i.push_back(x);
-          })))
-        return failure();
-    } else {
-      if (failed(checkCount(t.int64_data_size(), 1)))
-        return failure();
-      h->i.assign(t.int64_data().begin(), t.int64_data().end());
-    }
+    decoded = decode(int64_t(), t.int64_data(), h->i);
     break;
   case onnx::TensorProto::INT32:
-  case onnx::TensorProto::INT8:
-  case onnx::TensorProto::UINT8:
-  case onnx::TensorProto::BOOL: {
     h->isFloat = false;
-    h->i.reserve(n);
-    size_t bytes = t.data_type() == onnx::TensorProto::INT32 ? 4 : 1;
-    bool isSigned = t.data_type() != onnx::TensorProto::UINT8 &&
-                    t.data_type() != onnx::TensorProto::BOOL;
-    if (!raw.empty() || n == 0) {
-      if (failed(fromRaw(bytes, [&](const char *p) {
-            int64_t x;
-            if (bytes == 4) {
-              int32_t y;
-              std::memcpy(&y, p, 4);
-              x = y;
-            } else {
-              x = isSigned ? int64_t(int8_t(*p)) : int64_t(uint8_t(*p));
-            }
-            h->i.push_back(x);
-          })))
-        return failure();
-    } else {
-      if (failed(checkCount(t.int32_data_size(), 1)))
-        return failure();
-      h->i.assign(t.int32_data().begin(), t.int32_data().end());
-    }
+    decoded = decode(int32_t(), t.int32_data(), h->i);
     break;
-  }
+  case onnx::TensorProto::INT8:
+    h->isFloat = false;
+    decoded = decode(int8_t(), t.int32_data(), h->i);
+    break;
+  case onnx::TensorProto::UINT8:
+  case onnx::TensorProto::BOOL:
+    h->isFloat = false;
+    decoded = decode(uint8_t(), t.int32_data(), h->i);
+    break;
   default:
     return fail() << "element type "
                   << onnx::TensorProto::DataType_Name(
                          onnx::TensorProto::DataType(t.data_type()))
                   << " is not supported (float, double and integer types are)";
   }
+  if (failed(decoded))
+    return failure();
   out = std::move(h);
   return success();
 }
@@ -1697,10 +1664,7 @@ LogicalResult Importer::slice() {
         rem /= sizes[d];
         src += (offs[d] + c * strides[d]) * inStrides[d];
       }
-      if (h->isFloat)
-        h->f.push_back(x->host->f[src]);
-      else
-        h->i.push_back(x->host->i[src]);
+      h->append(*x->host, src);
     }
     return setHost(h);
   }
@@ -1764,10 +1728,7 @@ LogicalResult Importer::split() {
         for (int64_t i = offs[*axis]; i < offs[*axis] + size; ++i)
           for (int64_t j = 0; j < inner; ++j) {
             int64_t src = (o * dim + i) * inner + j;
-            if (h->isFloat)
-              h->f.push_back(x->host->f[src]);
-            else
-              h->i.push_back(x->host->i[src]);
+            h->append(*x->host, src);
           }
       if (failed(setOutput(k, Val{h, Value()})))
         return failure();
@@ -1811,10 +1772,7 @@ LogicalResult Importer::tile() {
         src += (rem % out[d]) % x->shape()[d] * inStrides[d];
         rem /= out[d];
       }
-      if (h->isFloat)
-        h->f.push_back(x->host->f[src]);
-      else
-        h->i.push_back(x->host->i[src]);
+      h->append(*x->host, src);
     }
     return setHost(h);
   }
@@ -1857,10 +1815,7 @@ LogicalResult Importer::gather() {
       for (int64_t i : indices)
         for (int64_t k = 0; k < inner; ++k) {
           int64_t src = (o * dim + i) * inner + k;
-          if (h->isFloat)
-            h->f.push_back(x->host->f[src]);
-          else
-            h->i.push_back(x->host->i[src]);
+          h->append(*x->host, src);
         }
     return setHost(h);
   }
@@ -1961,10 +1916,7 @@ LogicalResult Importer::expand() {
     int64_t n = product(*out);
     for (int64_t k = 0; k < n; ++k) {
       int64_t src = broadcastIndex(k, *out, x->host->shape);
-      if (h->isFloat)
-        h->f.push_back(x->host->f[src]);
-      else
-        h->i.push_back(x->host->i[src]);
+      h->append(*x->host, src);
     }
     return setHost(h);
   }

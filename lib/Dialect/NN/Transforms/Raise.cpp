@@ -43,6 +43,17 @@ bool near(double a, double b) { return std::abs(a - b) <= 1e-6 * std::abs(b); }
 
 bool singleUse(Value v) { return v.hasOneUse(); }
 
+/// Groups rank-4 dims for a rank-`r` view: the 4 - r added leading unit
+/// dims join the first of the original ones.
+SmallVector<ReassociationIndices> rank4Reassociation(int64_t r) {
+  SmallVector<ReassociationIndices> re(1);
+  for (int64_t k = 0; k <= 4 - r; ++k)
+    re[0].push_back(k);
+  for (int64_t k = 5 - r; k < 4; ++k)
+    re.push_back({k});
+  return re;
+}
+
 /// The value `v` viewed with rank 4 by adding leading unit dims.
 Value toRank4(PatternRewriter &rewriter, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
@@ -51,16 +62,9 @@ Value toRank4(PatternRewriter &rewriter, Location loc, Value v) {
     return v;
   SmallVector<int64_t> shape(4 - r, 1);
   shape.append(type.getShape().begin(), type.getShape().end());
-  SmallVector<ReassociationIndices> re;
-  ReassociationIndices first;
-  for (int64_t k = 0; k <= 4 - r; ++k)
-    first.push_back(k);
-  re.push_back(first);
-  for (int64_t k = 5 - r; k < 4; ++k)
-    re.push_back({k});
   return tensor::ExpandShapeOp::create(
       rewriter, loc, RankedTensorType::get(shape, type.getElementType()), v,
-      re);
+      rank4Reassociation(r));
 }
 
 /// matmul(softmax(scale * matmul(Q, Kt) [+ mask]), V) -> nn.attention.
@@ -220,17 +224,9 @@ struct RaiseAttention : public OpRewritePattern<MatmulOp> {
                                    kind, IntegerAttr(),
                                    rewriter.getF32FloatAttr(float(scale)));
     Value result = att.getResult();
-    if (r < 4) {
-      SmallVector<ReassociationIndices> re;
-      ReassociationIndices first;
-      for (int64_t d = 0; d <= 4 - r; ++d)
-        first.push_back(d);
-      re.push_back(first);
-      for (int64_t d = 5 - r; d < 4; ++d)
-        re.push_back({d});
+    if (r < 4)
       result = tensor::CollapseShapeOp::create(rewriter, loc, root.getType(),
-                                               result, re);
-    }
+                                               result, rank4Reassociation(r));
     rewriter.replaceOp(root, result);
     return success();
   }
