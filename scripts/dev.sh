@@ -3,7 +3,8 @@
 #
 #   scripts/dev.sh demo    install what is missing, build, run acc's main job
 #                          on the shipped example (examples/hybrid.mlir): the
-#                          cost report, the canonicalized IR, a native object
+#                          cost report, the canonicalized IR, a native object;
+#                          then the same model from ONNX to a shared library
 #   scripts/dev.sh test    install what is missing, build, run the whole suite
 #   scripts/dev.sh bench [--quick]
 #                          install what is missing (plus the baseline's fast
@@ -84,6 +85,13 @@ demo() {
   log "acc-compile examples/hybrid.mlir -o $BUILD/hybrid.o (native code for this CPU)"
   "$BUILD/bin/acc-compile" "$ROOT/examples/hybrid.mlir" -o "$BUILD/hybrid.o"
   log "wrote $BUILD/hybrid.o; its entry: int hybrid(const float *in0, ..., float *out0)"
+  local onnx="$ROOT/test/Import/Inputs/hybrid.onnx"
+  log "acc-import-onnx test/Import/Inputs/hybrid.onnx (the same model exported by PyTorch; weights elided here)"
+  "$BUILD/bin/acc-import-onnx" "$onnx" | grep -v "arith.constant"
+  log "acc-compile test/Import/Inputs/hybrid.onnx --shared (a library with the runtime inside, and its header)"
+  "$BUILD/bin/acc-compile" "$onnx" --shared -o "$BUILD/libhybrid_onnx.so" \
+    --header "$BUILD/hybrid_onnx.h"
+  log "wrote $BUILD/libhybrid_onnx.so and $BUILD/hybrid_onnx.h"
 }
 
 run_tests() {
