@@ -1,5 +1,6 @@
-"""Writes small malformed or unsupported ONNX models for errors.test, with
-a minimal protobuf encoder (no onnx package needed).
+"""Writes small malformed or unsupported ONNX models for errors.test (and
+one valid model, `named.onnx`), with a minimal protobuf encoder (no onnx
+package needed).
 
     make_bad_onnx.py OUTDIR
 
@@ -91,6 +92,9 @@ def main():
                            inputs=[value_info("x", INT64)]),
         "shape_clash": model([node("Add", ["x", "w"], ["y"])],
                              [tensor("w", [3], FLOAT, raw=four[:12])]),
+        # Valid: y = relu(x + w), for the names in the C header.
+        "named": model([node("Add", ["x", "w"], ["s"]), node("Relu", ["s"], ["y"])],
+                       [tensor("w", [4], FLOAT, raw=four)]),
     }
     for name, data in models.items():
         with open(os.path.join(out, name + ".onnx"), "wb") as f:
