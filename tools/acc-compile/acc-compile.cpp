@@ -554,9 +554,12 @@ int main(int argc, char **argv) {
       "host\n"
       "  acc-compile model.mlir -emit=linalg        stop at any level\n"
       "  acc-compile model.mlir --cost-report[=json]\n\n"
-      "  acc-compile model.mlir --shared -o libmodel.so --header model.h\n\n"
+      "  acc-compile model.mlir --shared -o libmodel.so --header model.h\n"
+      "  acc-compile model.onnx -o model.o [--input-shape NAME:DIMS]\n\n"
       "A function with static shapes compiles to int NAME(const float *in0, "
-      "..., float *out0, ...), returning 0 (docs/ABI.md). ONNX input is not "
-      "built yet.\n");
+      "..., float *out0, ...), returning 0 on success; one with dynamic "
+      "dims takes them in a trailing const int64_t *dims (docs/ABI.md). "
+      "ONNX models go through acc-import-onnx's importer "
+      "(docs/Import.md).\n");
   return acc::runWithLargeStack(run);
 }

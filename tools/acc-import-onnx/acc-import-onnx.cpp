@@ -30,28 +30,34 @@
 
 using namespace llvm;
 
-static cl::opt<std::string>
-    inputFilename(cl::Positional, cl::desc("<model.onnx>"), cl::init("-"));
+static cl::OptionCategory importCategory("acc-import-onnx options");
+
+static cl::opt<std::string> inputFilename(cl::Positional,
+                                          cl::desc("<model.onnx>"),
+                                          cl::init("-"),
+                                          cl::cat(importCategory));
 static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("filename"),
-                                           cl::init("-"));
+                                           cl::init("-"),
+                                           cl::cat(importCategory));
 static cl::list<std::string>
     inputShapes("input-shape",
                 cl::desc("Shape of a graph input, NAME:DIMS (e.g. "
                          "input:1x3x224x224); repeat for several inputs"),
-                cl::value_desc("name:dims"));
+                cl::value_desc("name:dims"), cl::cat(importCategory));
 static cl::opt<std::string>
     functionName("name",
                  cl::desc("Name of the function (default: the file's stem)"),
-                 cl::init(""));
+                 cl::init(""), cl::cat(importCategory));
 static cl::opt<bool>
     noRaise("no-raise",
-            cl::desc("Keep the exporter's decomposition of attention, GELU "
-                     "and linear biases (skip the nn-raise patterns)"),
-            cl::init(false));
+            cl::desc("Keep the exporter's decomposition (attention, GELU, "
+                     "linear biases, layer norm): skip nn-raise and the "
+                     "canonicalizer"),
+            cl::init(false), cl::cat(importCategory));
 static cl::opt<bool> emitBytecode("emit-bytecode",
                                   cl::desc("Write MLIR bytecode, not text"),
-                                  cl::init(false));
+                                  cl::init(false), cl::cat(importCategory));
 
 /// The file's stem as a C identifier.
 static std::string identifier(StringRef path) {
@@ -118,7 +124,11 @@ static int run() {
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "acc ONNX importer: ONNX models to nn IR\n");
+  cl::HideUnrelatedOptions(importCategory);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "acc-import-onnx: ONNX models to nn IR (docs/Import.md)\n\n"
+      "  acc-import-onnx model.onnx -o model.mlir\n"
+      "  acc-import-onnx model.onnx --input-shape input:1x3x224x224\n");
   return acc::runWithLargeStack(run);
 }
