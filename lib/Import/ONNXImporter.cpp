@@ -70,6 +70,24 @@ struct HostTensor {
     return n;
   }
   double at(int64_t k) const { return isFloat ? f[k] : double(i[k]); }
+  /// An empty tensor of `src`'s kind with `shape`, filled by append().
+  static std::shared_ptr<HostTensor> like(const HostTensor &src,
+                                          SmallVector<int64_t> shape) {
+    auto t = std::make_shared<HostTensor>();
+    t->isFloat = src.isFloat;
+    t->shape = std::move(shape);
+    return t;
+  }
+  /// A float copy of `src` scaled by `factor`, with `shape` (same count).
+  static std::shared_ptr<HostTensor> scaled(const HostTensor &src, float factor,
+                                            SmallVector<int64_t> shape) {
+    auto t = std::make_shared<HostTensor>(src);
+    t->shape = std::move(shape);
+    if (factor != 1.0f)
+      for (float &v : t->f)
+        v *= factor;
+    return t;
+  }
   /// Appends element `k` of `src` (of the same kind).
   void append(const HostTensor &src, int64_t k) {
     if (isFloat)
@@ -767,14 +785,9 @@ LogicalResult Importer::evaluateOnHost(bool &done) {
     done = true;
     return setHost(out);
   }
-  if ((op == "Unsqueeze" || op == "Squeeze" || op == "Reshape" ||
-       op == "Flatten" || op == "Transpose" || op == "Concat" ||
-       op == "Gather" || op == "Slice" || op == "Expand") &&
-      all()) {
-    // The data-movement ops share their shape logic with the runtime
-    // translation; on known inputs they move host data.
-    return success();
-  }
+  // The data-movement ops (Reshape, Transpose, Concat, Gather, Slice, ...)
+  // share their shape logic with the runtime translation, which moves host
+  // data when their inputs are known.
   return success();
 }
 
@@ -1247,11 +1260,8 @@ LogicalResult Importer::gemm() {
   int64_t n;
   if (w->known()) {
     HostRef wt = transB ? w->host : hostTranspose(*w->host, {1, 0});
-    if (alpha != 1.0f) {
-      wt = std::make_shared<HostTensor>(*wt);
-      for (float &v : wt->f)
-        v *= alpha;
-    }
+    if (alpha != 1.0f)
+      wt = HostTensor::scaled(*wt, alpha, wt->shape);
     FailureOr<Value> wv = toValue(Val{wt, Value()});
     if (failed(wv))
       return failure();
@@ -1279,11 +1289,8 @@ LogicalResult Importer::gemm() {
                      << " does not broadcast to " << shapeStr({m, n});
     bool perColumn = c->rank() == 1 || (c->rank() == 2 && c->shape()[0] == 1);
     if (c->known() && perColumn && c->shape().back() == n) {
-      auto h = std::make_shared<HostTensor>(*c->host);
-      h->shape = {n};
-      for (float &v : h->f)
-        v *= beta;
-      FailureOr<Value> bv = toValue(Val{h, Value()});
+      FailureOr<Value> bv =
+          toValue(Val{HostTensor::scaled(*c->host, beta, {n}), Value()});
       if (failed(bv))
         return failure();
       bias = *bv;
@@ -1652,9 +1659,7 @@ LogicalResult Importer::slice() {
     strides[*a] = st;
   }
   if (x->known()) {
-    auto h = std::make_shared<HostTensor>();
-    h->isFloat = x->host->isFloat;
-    h->shape = sizes;
+    auto h = HostTensor::like(*x->host, sizes);
     SmallVector<int64_t> inStrides = x->host->strides();
     int64_t n = product(sizes);
     for (int64_t k = 0; k < n; ++k) {
@@ -1719,9 +1724,7 @@ LogicalResult Importer::split() {
     shape[*axis] = size;
     off += size;
     if (x->known()) {
-      auto h = std::make_shared<HostTensor>();
-      h->isFloat = x->host->isFloat;
-      h->shape = shape;
+      auto h = HostTensor::like(*x->host, shape);
       int64_t outer = product(x->shape().take_front(*axis));
       int64_t inner = product(x->shape().drop_front(*axis + 1));
       for (int64_t o = 0; o < outer; ++o)
@@ -1761,9 +1764,7 @@ LogicalResult Importer::tile() {
     out[k] *= (*reps)->i[k];
   }
   if (x->known()) {
-    auto h = std::make_shared<HostTensor>();
-    h->isFloat = x->host->isFloat;
-    h->shape = out;
+    auto h = HostTensor::like(*x->host, out);
     int64_t n = product(out);
     SmallVector<int64_t> inStrides = x->host->strides();
     for (int64_t k = 0; k < n; ++k) {
@@ -1806,9 +1807,7 @@ LogicalResult Importer::gather() {
   out.append((*idx)->shape.begin(), (*idx)->shape.end());
   out.append(x->shape().begin() + *axis + 1, x->shape().end());
   if (x->known()) {
-    auto h = std::make_shared<HostTensor>();
-    h->isFloat = x->host->isFloat;
-    h->shape = out;
+    auto h = HostTensor::like(*x->host, out);
     int64_t outer = product(x->shape().take_front(*axis));
     int64_t inner = product(x->shape().drop_front(*axis + 1));
     for (int64_t o = 0; o < outer; ++o)
@@ -1910,9 +1909,7 @@ LogicalResult Importer::expand() {
     return error() << "cannot expand " << shapeStr(x->shape()) << " to "
                    << shapeStr((*s)->i);
   if (x->known()) {
-    auto h = std::make_shared<HostTensor>();
-    h->isFloat = x->host->isFloat;
-    h->shape = *out;
+    auto h = HostTensor::like(*x->host, *out);
     int64_t n = product(*out);
     for (int64_t k = 0; k < n; ++k) {
       int64_t src = broadcastIndex(k, *out, x->host->shape);
