@@ -30,7 +30,7 @@ def conv_out(n, k, s, d, lo, hi):
 
 
 def conv_case(name, layout, n, c, h, w, f, kh, kw, stride=(1, 1), dil=(1, 1),
-              pad=(0, 0, 0, 0), groups=1, bias=True, tol=1e-5):
+              pad=(0, 0, 0, 0), groups=1, bias=True, tol=1e-5, const=False):
     oh = conv_out(h, kh, stride[0], dil[0], pad[0], pad[2])
     ow = conv_out(w, kw, stride[1], dil[1], pad[1], pad[3])
     nchw = layout == "nchw"
@@ -51,7 +51,8 @@ def conv_case(name, layout, n, c, h, w, f, kh, kw, stride=(1, 1), dil=(1, 1),
         x = F.pad(x, (pad[1], pad[3], pad[0], pad[2]))
         y = F.conv2d(x, wt, b, stride=stride, dilation=dil, groups=groups)
         return y if nchw else y.permute(0, 2, 3, 1)
-    return Case(name, inputs, [os_], body, ref, tol)
+    return Case(name, inputs, [os_], body, ref, tol,
+                consts=(1, 2) if const else ())
 
 
 def conv_cases():
@@ -70,6 +71,15 @@ def conv_cases():
             conv_case("conv1x1_s2_%s" % layout, layout, 1, 17, 7, 7, 33, 1, 1,
                       stride=(2, 2)),
             conv_case("conv_n1_%s" % layout, layout, 1, 1, 1, 1, 3, 1, 1),
+            # Constant filters (a deployed model's weights) are packed at
+            # compile time into one panel per output-channel tile: 3 panels
+            # of 32, 5 of 16 (80 is no multiple of 32), depthwise 3 of 16.
+            conv_case("conv3x3_const_%s" % layout, layout, 1, 20, 9, 9, 96, 3, 3,
+                      pad=(1, 1, 1, 1), const=True),
+            conv_case("conv1x1_s2_const_%s" % layout, layout, 1, 17, 7, 7, 80, 1, 1,
+                      stride=(2, 2), const=True),
+            conv_case("conv_depthwise_const_%s" % layout, layout, 1, 48, 10, 10, 48, 3, 3,
+                      groups=48, pad=(1, 1, 1, 1), const=True),
         ]
     return cs
 
@@ -202,6 +212,12 @@ def contraction_cases():
              "%%r0 = nn.linear %%a0, %%a1 bias(%%a2) : (%s, %s, %s) -> %s" % (
                  ttype((2, 7, 13)), ttype((9, 13)), ttype((9,)), ttype((2, 7, 9))),
              F.linear),
+        # A constant weight: transposed and packed into panels of 32 output
+        # features at compile time.
+        Case("linear_const", [(2, 7, 13), (96, 13), (96,)], [(2, 7, 96)],
+             "%%r0 = nn.linear %%a0, %%a1 bias(%%a2) : (%s, %s, %s) -> %s" % (
+                 ttype((2, 7, 13)), ttype((96, 13)), ttype((96,)), ttype((2, 7, 96))),
+             F.linear, consts=(1, 2)),
         Case("linear_nobias_rank2", [(1, 33), (17, 33)], [(1, 17)],
              "%%r0 = nn.linear %%a0, %%a1 : (%s, %s) -> %s" % (
                  ttype((1, 33)), ttype((17, 33)), ttype((1, 17))),

@@ -31,18 +31,40 @@ def ttype(shape):
 
 
 class Case:
-    def __init__(self, name, inputs, outputs, body, ref, tol=1e-5, init=None):
+    def __init__(self, name, inputs, outputs, body, ref, tol=1e-5, init=None,
+                 consts=()):
         """inputs/outputs: lists of shapes; body: MLIR lines using %a0.. and
         defining %r0..; ref: function of float64 torch tensors returning a
-        tensor or a tuple of them."""
+        tensor or a tuple of them. consts: indices of inputs embedded in the
+        function as constants (weights of a deployed model) instead of
+        passed as arguments; the reference still gets them."""
         self.name, self.inputs, self.outputs = name, inputs, outputs
         self.body, self.ref, self.tol, self.init = body, ref, tol, init
+        self.consts = set(consts)
+
+    def values(self):
+        """The inputs' values, the same on every call (seeded by the name)."""
+        rng = np.random.default_rng(zlib.crc32(self.name.encode()))
+        ins = []
+        for i, shape in enumerate(self.inputs):
+            if self.init and i in self.init:
+                ins.append(self.init[i](rng, shape).astype(np.float32))
+            else:
+                ins.append(rng.standard_normal(shape).astype(np.float32))
+        return ins
 
     def mlir(self):
-        args = ", ".join("%%a%d: %s" % (i, ttype(s)) for i, s in enumerate(self.inputs))
+        args = ", ".join("%%a%d: %s" % (i, ttype(s)) for i, s in enumerate(self.inputs)
+                         if i not in self.consts)
         res = ", ".join(ttype(s) for s in self.outputs)
         rets = ", ".join("%%r%d" % i for i in range(len(self.outputs)))
         lines = ["func.func @%s(%s) -> (%s) {" % (self.name, args, res)]
+        for i, v in enumerate(self.values()):
+            if i in self.consts:
+                # MLIR's hex form of a dense constant: the raw little-endian
+                # bytes.
+                lines.append('  %%a%d = arith.constant dense<"0x%s"> : %s' % (
+                    i, v.astype("<f4").tobytes().hex().upper(), ttype(v.shape)))
         lines += ["  " + l for l in self.body.strip().splitlines()]
         lines.append("  return %s : %s" % (rets, res))
         lines.append("}")
@@ -67,22 +89,17 @@ def run(cases, acc_compile, runtime, workdir, group, dump=None):
     dll = ctypes.CDLL(lib)
     failures = 0
     for case in cases:
-        rng = np.random.default_rng(zlib.crc32(case.name.encode()))
-        ins = []
-        for i, shape in enumerate(case.inputs):
-            if case.init and i in case.init:
-                ins.append(case.init[i](rng, shape).astype(np.float32))
-            else:
-                ins.append(rng.standard_normal(shape).astype(np.float32))
+        ins = case.values()
+        args = [a for i, a in enumerate(ins) if i not in case.consts]
         outs = [np.full(s, np.nan, np.float32) for s in case.outputs]
         fn = getattr(dll, case.name)
         fn.restype = ctypes.c_int
-        before = [a.copy() for a in ins]
-        status = fn(*[a.ctypes.data_as(ctypes.c_void_p) for a in ins + outs])
+        before = [a.copy() for a in args]
+        status = fn(*[a.ctypes.data_as(ctypes.c_void_p) for a in args + outs])
         if status != 0:
             raise SystemExit("%s returned %d" % (case.name, status))
         # The ABI: inputs are only read.
-        for i, (a, b) in enumerate(zip(ins, before)):
+        for i, (a, b) in enumerate(zip(args, before)):
             if a.tobytes() != b.tobytes():
                 raise SystemExit("%s wrote into its input #%d" % (case.name, i))
         if dump:

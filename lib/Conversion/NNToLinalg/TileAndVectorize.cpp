@@ -6,6 +6,8 @@
 
 #include "acc/Conversion/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -351,6 +353,82 @@ std::optional<SmallVector<int64_t>> weightOuterOrder(linalg::LinalgOp root,
   return order;
 }
 
+/// Constant weights packed into panels, one per (constant, panel width).
+using PanelCache = llvm::DenseMap<std::pair<Operation *, int64_t>, Value>;
+
+/// A tiled contraction reads its constant weight as a slice along the
+/// output (vector) dimension: `w[0, .., 0, f0][D0, .., Dn-2, T]` of a
+/// `[D0, .., Dn-1]` constant (a conv's HWCF filter, a linear layer's [K, N]
+/// weight). Each reduction step then reads T contiguous elements at a
+/// stride of Dn-1: for a 3x3x512x512 filter, 4608 rows of 128 bytes 2 KiB
+/// apart, a new page every second row, and every tile of the layer walks a
+/// different column of panels. The weight is packed at compile time into
+/// panels `[Dn-1 / T][D0, .., Dn-2][T]` and the slice becomes the panel
+/// `f0 / T`, one contiguous block that the prefetcher streams. Weights that
+/// are not constants, and slices cut along other dimensions, are left
+/// alone.
+void packConstantWeights(RewriterBase &rewriter, linalg::LinalgOp op,
+                         PanelCache &cache) {
+  for (OpOperand *operand : op.getDpsInputOperands()) {
+    auto slice = operand->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice)
+      continue;
+    auto cst = slice.getSource().getDefiningOp<arith::ConstantOp>();
+    auto data = cst ? dyn_cast<DenseElementsAttr>(cst.getValue()) : nullptr;
+    auto type = dyn_cast<RankedTensorType>(slice.getSourceType());
+    if (!data || data.isSplat() || !type || !type.hasStaticShape() ||
+        !isa<FloatType>(type.getElementType()) ||
+        type.getElementTypeBitWidth() % 8 != 0 ||
+        slice.getResultType().getRank() != type.getRank() ||
+        !slice.hasUnitStride())
+      continue;
+    int64_t rank = type.getRank();
+    SmallVector<int64_t> sizes(slice.getStaticSizes());
+    SmallVector<int64_t> offsets(slice.getStaticOffsets());
+    bool wholeRows = true;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      wholeRows &= offsets[d] == 0 && sizes[d] == type.getDimSize(d);
+    int64_t width = sizes[rank - 1], extent = type.getDimSize(rank - 1);
+    if (!wholeRows || ShapedType::isDynamic(width) || width >= extent ||
+        extent % width != 0)
+      continue;
+    Value &packed = cache[{cst.getOperation(), width}];
+    if (!packed) {
+      SmallVector<int64_t> shape{extent / width};
+      for (int64_t d = 0; d + 1 < rank; ++d)
+        shape.push_back(type.getDimSize(d));
+      shape.push_back(width);
+      auto packedType = RankedTensorType::get(shape, type.getElementType());
+      ArrayRef<char> raw = data.getRawData();
+      int64_t bytes = type.getElementTypeBitWidth() / 8;
+      int64_t rows = type.getNumElements() / extent, panel = width * bytes;
+      std::vector<char> out(raw.size());
+      char *dst = out.data();
+      for (int64_t p = 0; p < extent / width; ++p)
+        for (int64_t r = 0; r < rows; ++r, dst += panel)
+          std::memcpy(dst, raw.data() + (r * extent + p * width) * bytes,
+                      panel);
+      rewriter.setInsertionPoint(cst);
+      packed = arith::ConstantOp::create(
+          rewriter, cst.getLoc(), packedType,
+          DenseElementsAttr::getFromRawBuffer(packedType, out));
+    }
+    rewriter.setInsertionPoint(slice);
+    Location loc = slice.getLoc();
+    AffineExpr d0 = rewriter.getAffineDimExpr(0);
+    SmallVector<OpFoldResult> offs(rank + 1, rewriter.getIndexAttr(0)),
+        szs{rewriter.getIndexAttr(1)},
+        strides(rank + 1, rewriter.getIndexAttr(1));
+    offs[0] = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, d0.floorDiv(width), {slice.getMixedOffsets().back()});
+    for (int64_t s : sizes)
+      szs.push_back(rewriter.getIndexAttr(s));
+    Value panelSlice = tensor::ExtractSliceOp::create(
+        rewriter, loc, slice.getResultType(), packed, offs, szs, strides);
+    rewriter.modifyOpInPlace(op, [&] { operand->set(panelSlice); });
+  }
+}
+
 /// Tiles `op` with `parallelTiles` on its parallel loops (0: untiled) and
 /// steps each reduction loop one iteration at a time.
 void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -530,6 +608,7 @@ struct NNCPUTileAndVectorizePass
       }
     }
 
+    PanelCache panels;
     for (linalg::LinalgOp root : roots) {
       bool fromContraction = false;
       for (Value in : root.getDpsInputs())
@@ -586,6 +665,7 @@ struct NNCPUTileAndVectorizePass
         // ViT's 197 tokens) has dynamic sizes, which would stay scalar
         // code: it is computed at its static bound instead, on operands
         // padded with zeros, and the valid part of the result is kept.
+        packConstantWeights(rewriter, op, panels);
         if (op.hasDynamicShape())
           if (linalg::LinalgOp padded = padToStaticBounds(rewriter, op))
             op = padded;

@@ -1,5 +1,6 @@
 // RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize -canonicalize | FileCheck %s
 // RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize="vector-width=8 rows=4" -canonicalize | FileCheck %s --check-prefix=AVX2
+// RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize="vector-width=2 rows=1" | FileCheck %s --check-prefix=PACK
 
 // linear + bias + gelu: the gelu is the root; the contraction and the bias
 // broadcast are fused into its 8 x 32 register block (two vectors per row:
@@ -83,4 +84,20 @@ func.func @gelu_linear(%x: tensor<16x64xf32>, %w: tensor<32x64xf32>) -> tensor<1
   %g = nn.gelu %x : tensor<16x64xf32>
   %y = nn.linear %g, %w : (tensor<16x64xf32>, tensor<32x64xf32>) -> tensor<16x32xf32>
   return %y : tensor<16x32xf32>
+}
+
+// A constant weight is packed at compile time into one contiguous panel per
+// register block of output features: W [8, 2] (w[n][k] = 2n + k) is the
+// linear layer's [K, N] = [2, 8] operand; blocks of 4 features (2 vectors of
+// 2 lanes) read panels [N / 4][K][4], panel p holding features 4p .. 4p + 3.
+// The tile at feature f0 reads panel f0 floordiv 4 whole.
+// PACK-LABEL: func.func @packed_linear
+// PACK:  %[[P:.+]] = arith.constant dense<{{\[\[\[}}0.000000e+00, 2.000000e+00, 4.000000e+00, 6.000000e+00], [1.000000e+00, 3.000000e+00, 5.000000e+00, 7.000000e+00]], {{\[\[}}8.000000e+00, 1.000000e+01, 1.200000e+01, 1.400000e+01], [9.000000e+00, 1.100000e+01, 1.300000e+01, 1.500000e+01]]]> : tensor<2x2x4xf32>
+// PACK:  scf.forall (%[[F:.+]], %{{.+}}) = (0, 0) to (8, 6) step (4, 1)
+// PACK:    %[[I:.+]] = affine.apply #{{.+}}(%[[F]])
+// PACK:    tensor.extract_slice %[[P]][%[[I]], 0, 0] [1, 2, 4] [1, 1, 1] : tensor<2x2x4xf32> to tensor<2x4xf32>
+func.func @packed_linear(%x: tensor<6x2xf32>) -> tensor<6x8xf32> {
+  %w = arith.constant dense<[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0], [8.0, 9.0], [10.0, 11.0], [12.0, 13.0], [14.0, 15.0]]> : tensor<8x2xf32>
+  %0 = nn.linear %x, %w : (tensor<6x2xf32>, tensor<8x2xf32>) -> tensor<6x8xf32>
+  return %0 : tensor<6x8xf32>
 }
