@@ -80,6 +80,12 @@ def conv_cases():
                       stride=(2, 2), const=True),
             conv_case("conv_depthwise_const_%s" % layout, layout, 1, 48, 10, 10, 48, 3, 3,
                       groups=48, pad=(1, 1, 1, 1), const=True),
+            # Rows a multiple of 16 wide: NCHW depthwise computes in place
+            # (no transposes), the rows as vector lanes.
+            conv_case("conv_depthwise_rows_%s" % layout, layout, 2, 3, 9, 32, 3, 3, 3,
+                      groups=3, stride=(2, 1), pad=(1, 1, 1, 1), const=True),
+            conv_case("conv_depthwise_rows_dilated_%s" % layout, layout, 1, 5, 6, 64, 5, 3, 3,
+                      groups=5, dil=(2, 2), pad=(2, 2, 2, 2), bias=False),
         ]
     return cs
 

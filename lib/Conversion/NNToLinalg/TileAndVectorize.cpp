@@ -429,6 +429,38 @@ void packConstantWeights(RewriterBase &rewriter, linalg::LinalgOp op,
   }
 }
 
+/// A whole-tensor `tensor.pad` (a convolution's padded image, attention's
+/// padded blocks) as a fill of the padded shape and a `linalg.copy` of the
+/// source into its interior. Bufferized as it comes, a pad is a memset and
+/// a copy on one thread (for a 112x112x32 depthwise convolution, longer
+/// than the convolution on two threads); as linalg ops both become roots
+/// of their own, tiled, vectorized and run on the thread pool.
+LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad) {
+  Value padValue = pad.getConstantPaddingValue();
+  RankedTensorType type = pad.getResultType();
+  if (!padValue || !type.hasStaticShape() ||
+      !pad.getSourceType().hasStaticShape())
+    return failure();
+  Location loc = pad.getLoc();
+  rewriter.setInsertionPoint(pad);
+  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                        type.getElementType());
+  Value filled =
+      linalg::FillOp::create(rewriter, loc, padValue, empty).getResult(0);
+  SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
+  SmallVector<OpFoldResult> sizes =
+      tensor::getMixedSizes(rewriter, loc, pad.getSource());
+  SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
+  Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
+                                                  offsets, sizes, strides);
+  Value copied =
+      linalg::CopyOp::create(rewriter, loc, pad.getSource(), interior)
+          .getResult(0);
+  rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, copied, filled,
+                                                     offsets, sizes, strides);
+  return success();
+}
+
 /// Tiles `op` with `parallelTiles` on its parallel loops (0: untiled) and
 /// steps each reduction loop one iteration at a time.
 void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -558,6 +590,9 @@ struct NNCPUTileAndVectorizePass
           return false;
       return true;
     };
+    for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
+      (void)padAsFillAndCopy(rewriter, pad);
+
     // Roots: top-level linalg ops on tensors that no consumer's tile takes
     // in, consumers first. (Decided before any tiling: tiling changes the
     // uses that `fusible` looks at.)
@@ -616,6 +651,14 @@ struct NNCPUTileAndVectorizePass
           fromContraction |= isContraction(l);
       SmallVector<int64_t> tiles =
           registerTile(root, vectorWidth, rows, fromContraction);
+      // Data movement (a padded image's fill and copy) is tiled into whole
+      // planes of its two innermost dimensions, one per thread-pool
+      // iteration; the plane's loops are left to LLVM (memset, vector
+      // copies) rather than cut into one-vector tiles.
+      if (isa<linalg::CopyOp, linalg::FillOp>(root) && root.getNumLoops() > 2) {
+        tiles.assign(root.getNumLoops(), 1);
+        tiles[tiles.size() - 1] = tiles[tiles.size() - 2] = 0;
+      }
       if (tiles.empty())
         continue;
       // The tile loops are parallel (they only cover parallel dimensions):

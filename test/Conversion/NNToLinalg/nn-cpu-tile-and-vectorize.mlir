@@ -101,3 +101,17 @@ func.func @packed_linear(%x: tensor<6x2xf32>) -> tensor<6x8xf32> {
   %0 = nn.linear %x, %w : (tensor<6x2xf32>, tensor<8x2xf32>) -> tensor<6x8xf32>
   return %0 : tensor<6x8xf32>
 }
+
+// A padded image is a fill and a copy into its interior, each tiled into
+// whole planes (one per channel here) that the thread pool shares, instead
+// of a tensor.pad that bufferizes to a serial memset and copy.
+// CHECK-LABEL: func.func @padded_image
+// CHECK-NOT: tensor.pad
+// CHECK: %[[FILL:.+]] = scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x10x34xf32>)
+// CHECK: %[[COPY:.+]] = scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x8x32xf32>)
+// CHECK: tensor.insert_slice %[[COPY]] into %[[FILL]][0, 0, 1, 1] [1, 4, 8, 32] [1, 1, 1, 1]
+// CHECK-NOT: tensor.pad
+func.func @padded_image(%x: tensor<1x4x8x32xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32> {
+  %0 = nn.conv2d %x, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 4} : (tensor<1x4x8x32xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32>
+  return %0 : tensor<1x4x8x32xf32>
+}

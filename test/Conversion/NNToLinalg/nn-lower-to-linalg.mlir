@@ -125,6 +125,40 @@ func.func @conv_grouped_nhwc(%x: tensor<1x5x5x6xf32>, %w: tensor<3x3x2x12xf32>) 
 
 // -----
 
+// An NCHW depthwise conv whose input arrives in NCHW and whose rows fill
+// whole vectors (width 32) computes in place, one stencil per channel, with
+// no transposes. After a dense conv (which computes in NHWC) it computes in
+// NHWC, so that the transposes between the two can cancel; so does a
+// depthwise conv whose rows are not a multiple of 16 wide.
+// NHWC-LABEL: func.func @depthwise_in_place
+// NHWC-NOT: linalg.transpose
+// NHWC: linalg.generic {{.*}} ins(%{{.+}}, %arg1 : tensor<1x4x10x34xf32>, tensor<4x1x3x3xf32>) outs(%{{.+}} : tensor<1x4x8x32xf32>)
+// NHWC-NOT: linalg.transpose
+// NHWC-LABEL: func.func @depthwise_after_conv
+// NHWC: linalg.transpose
+// NHWC: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x8x32x4xf32>)
+// NHWC: linalg.transpose
+// NHWC: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x8x32x4xf32>)
+// NHWC-LABEL: func.func @depthwise_narrow
+// NHWC: linalg.transpose
+// NHWC: linalg.generic {{.*}} outs(%{{.+}} : tensor<1x8x24x4xf32>)
+func.func @depthwise_in_place(%x: tensor<1x4x8x32xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32> {
+  %0 = nn.conv2d %x, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 4} : (tensor<1x4x8x32xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32>
+  return %0 : tensor<1x4x8x32xf32>
+}
+func.func @depthwise_after_conv(%x: tensor<1x4x8x32xf32>, %w0: tensor<4x4x1x1xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32> {
+  %c = nn.conv2d %x, %w0 layout(nchw) : (tensor<1x4x8x32xf32>, tensor<4x4x1x1xf32>) -> tensor<1x4x8x32xf32>
+  %r = nn.relu %c : tensor<1x4x8x32xf32>
+  %0 = nn.conv2d %r, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 4} : (tensor<1x4x8x32xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32>
+  return %0 : tensor<1x4x8x32xf32>
+}
+func.func @depthwise_narrow(%x: tensor<1x4x8x24xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x8x24xf32> {
+  %0 = nn.conv2d %x, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 4} : (tensor<1x4x8x24xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x24xf32>
+  return %0 : tensor<1x4x8x24xf32>
+}
+
+// -----
+
 // Reshapes: expand/collapse and transposes, no copies of their own.
 // CHECK-LABEL: func.func @heads
 // CHECK: %[[E:.+]] = tensor.expand_shape %arg0 {{\[}}[0], [1], [2, 3]] output_shape [2, 7, 3, 4]
