@@ -39,6 +39,7 @@ void acc::buildCPUPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
   }
   pm.addNestedPass<func::FuncOp>(acc::createNNFuseElementwise());
+  pm.addNestedPass<func::FuncOp>(acc::createNNWidenAccumulators());
   pm.addPass(createCanonicalizerPass());
   if (options.vectorize) {
     acc::NNCPUTileAndVectorizeOptions tile;

@@ -136,6 +136,16 @@ def pool_cases():
             "%%r0 = nn.global_avg_pool2d %%a0 layout(%s) : %s -> %s" % (
                 layout, ttype(xs), ttype(shape(2, 3, 1, 1))),
             wrap(lambda x: F.adaptive_avg_pool2d(x, 1))))
+    # A long sum: 2^22 positive terms per channel. Accumulated in f32 it
+    # loses about 1e-4 of relative accuracy (and stops growing at 2^24);
+    # nn-widen-accumulators sums in f64.
+    big = (1, 2, 2048, 2048)
+    cs.append(Case(
+        "global_avgpool_long", [big], [(1, 2, 1, 1)],
+        "%%r0 = nn.global_avg_pool2d %%a0 layout(nchw) : %s -> %s" % (
+            ttype(big), ttype((1, 2, 1, 1))),
+        lambda x: F.adaptive_avg_pool2d(x, 1), tol=1e-6,
+        init={0: positive}))
     return cs
 
 
