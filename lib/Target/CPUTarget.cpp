@@ -6,6 +6,7 @@
 
 #include "acc/Target/CPUTarget.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -22,9 +23,37 @@
 
 using namespace mlir;
 
+/// Constant float arrays (a model's weights) become byte arrays of the same
+/// contents. LLVM's asm printer writes a float array element by element
+/// (82 million calls for ViT-B/16, most of its compile time) and nested
+/// arrays (packed weight panels) make millions of uniqued constants; a
+/// byte array is one ConstantDataArray written as one blob. Every use
+/// addresses the global through a pointer, so its declared type does not
+/// matter to them; the alignment is kept (at least 64 bytes, a cache
+/// line, for the vector loads of weight panels).
+static void weightsAsBytes(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  auto i8 = IntegerType::get(ctx, 8);
+  module.walk([&](LLVM::GlobalOp global) {
+    auto data = dyn_cast_or_null<DenseElementsAttr>(global.getValueOrNull());
+    if (!global.getConstant() || !data || data.isSplat() ||
+        !isa<FloatType>(data.getElementType()))
+      return;
+    ArrayRef<char> raw = data.getRawData();
+    if (raw.size() < 1024)
+      return;
+    auto bytesType = RankedTensorType::get({int64_t(raw.size())}, i8);
+    global.setGlobalType(LLVM::LLVMArrayType::get(i8, raw.size()));
+    global.setValueAttr(DenseElementsAttr::getFromRawBuffer(bytesType, raw));
+    global.setAlignment(
+        std::max<uint64_t>(global.getAlignment().value_or(0), 64));
+  });
+}
+
 LogicalResult acc::emitCPUCode(ModuleOp module, CPUOutputKind kind,
                                const CPUTargetOptions &options,
                                llvm::raw_pwrite_stream &os) {
+  weightsAsBytes(module);
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
