@@ -234,6 +234,12 @@ def contraction_cases():
              "%%r0 = nn.linear %%a0, %%a1 bias(%%a2) : (%s, %s, %s) -> %s" % (
                  ttype((2, 7, 13)), ttype((96, 13)), ttype((96,)), ttype((2, 7, 96))),
              F.linear, consts=(1, 2)),
+        # 37 rows (a prime): 8-row tiles with a partial last one, run on the
+        # input padded once.
+        Case("linear_partial_rows", [(37, 24), (64, 24), (64,)], [(37, 64)],
+             "%%r0 = nn.linear %%a0, %%a1 bias(%%a2) : (%s, %s, %s) -> %s" % (
+                 ttype((37, 24)), ttype((64, 24)), ttype((64,)), ttype((37, 64))),
+             F.linear, consts=(1, 2)),
         Case("linear_nobias_rank2", [(1, 33), (17, 33)], [(1, 17)],
              "%%r0 = nn.linear %%a0, %%a1 : (%s, %s) -> %s" % (
                  ttype((1, 33)), ttype((17, 33)), ttype((1, 17))),

@@ -115,3 +115,17 @@ func.func @padded_image(%x: tensor<1x4x8x32xf32>, %w: tensor<4x1x3x3xf32>) -> te
   %0 = nn.conv2d %x, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 4} : (tensor<1x4x8x32xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32>
   return %0 : tensor<1x4x8x32xf32>
 }
+
+// Rows that no tile divides (197 tokens, a prime): every 8-row tile runs at
+// its static bound on a slice of the input padded once, before the tile
+// loop, to 197 + 8 - 1 rows; no tile copies its row panel.
+// CHECK-LABEL: func.func @partial_rows
+// CHECK: %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<204x64xf32>)
+// CHECK: %[[XP:.+]] = tensor.insert_slice %arg0 into %[[F]][0, 0] [197, 64] [1, 1] : tensor<197x64xf32> into tensor<204x64xf32>
+// CHECK: scf.forall (%[[I:.+]], %{{.+}}) = (0, 0) to (197, 64) step (8, 32)
+// CHECK:   tensor.extract_slice %[[XP]][%[[I]], 0] [8, 64] [1, 1] : tensor<204x64xf32> to tensor<8x64xf32>
+func.func @partial_rows(%x: tensor<197x64xf32>, %w: tensor<64x64xf32>, %b: tensor<64xf32>) -> tensor<197x64xf32> {
+  %0 = nn.linear %x, %w bias(%b) : (tensor<197x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<197x64xf32>
+  %1 = nn.gelu %0 : tensor<197x64xf32>
+  return %1 : tensor<197x64xf32>
+}
