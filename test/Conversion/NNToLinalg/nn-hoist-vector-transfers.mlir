@@ -23,10 +23,20 @@ func.func @accumulate(%acc: memref<16xf32>, %x: memref<64x16xf32>) {
 }
 
 // n-D reductions become 1-D ones that the LLVM conversion understands.
+// Float sums may reassociate (LLVM sums the lanes in a tree, not in a chain
+// of scalar adds); a max keeps its flags.
 // CHECK-LABEL: func.func @row_sums
 // CHECK-NOT: vector.multi_reduction
-// CHECK: vector.reduction <add>
+// CHECK: vector.reduction <add>, %{{.+}}, %{{.+}} fastmath<reassoc>
+// CHECK-LABEL: func.func @row_max
+// CHECK: vector.reduction <maximumf>
+// CHECK-NOT: reassoc
 func.func @row_sums(%v: vector<2x8xf32>, %init: vector<2xf32>) -> vector<2xf32> {
   %r = vector.multi_reduction <add>, %v, %init [1] : vector<2x8xf32> to vector<2xf32>
+  return %r : vector<2xf32>
+}
+
+func.func @row_max(%v: vector<2x8xf32>, %init: vector<2xf32>) -> vector<2xf32> {
+  %r = vector.multi_reduction <maximumf>, %v, %init [1] : vector<2x8xf32> to vector<2xf32>
   return %r : vector<2xf32>
 }
