@@ -83,6 +83,14 @@ Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes, Type elt,
   return linalg::FillOp::create(b, loc, cstF(b, loc, elt, v), e).getResult(0);
 }
 
+/// Dim `i` of `t`: an attribute when static, a tensor.dim otherwise.
+OpFoldResult dimFolded(OpBuilder &b, Location loc, Value t, int64_t i) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (!type.isDynamicDim(i))
+    return b.getIndexAttr(type.getDimSize(i));
+  return tensor::DimOp::create(b, loc, t, i).getResult();
+}
+
 struct AttentionLowering : public OpRewritePattern<AttentionOp> {
   int64_t queryBlock, keyBlock;
   AttentionLowering(MLIRContext *ctx, int64_t qb, int64_t kb)
@@ -148,6 +156,22 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
           Hkv = dimOf(b, loc, k, 1), Nk = dimOf(b, loc, k, 2),
           Dv = dimOf(b, loc, v, 3);
     Value group = arith::DivUIOp::create(b, loc, Hq, Hkv);
+    // Kᵀ for the whole sequence, [B, Hkv, D, Nk], computed once (a
+    // vectorized, parallel transpose): each key block's [D, bk] is a slice
+    // of it, whose reduction steps read contiguous rows of keys. Transposed
+    // per block, every query block transposed every key block again, with
+    // scalar gathers (6% of a 1024-long attention).
+    Value kt;
+    {
+      auto kType = cast<RankedTensorType>(k.getType());
+      SmallVector<OpFoldResult> sizes = {
+          dimFolded(b, loc, k, 0), dimFolded(b, loc, k, 1),
+          dimFolded(b, loc, k, 3), dimFolded(b, loc, k, 2)};
+      Value init = emptyT(b, loc, sizes, kType.getElementType());
+      kt = linalg::TransposeOp::create(b, loc, k, init,
+                                       ArrayRef<int64_t>{0, 1, 3, 2})
+               .getResult()[0];
+    }
     // p(i) = i + off, from the unpadded lengths.
     Value offset =
         arith::SubIOp::create(b, loc, nkValid, dimOf(b, loc, op.getQuery(), 2));
@@ -207,6 +231,17 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                 : Value(arith::MinSIOp::create(
                       b, loc, bqStep, arith::SubIOp::create(b, loc, Nq, i0)));
     Value qTile = slice2D(b, loc, q, bi, hi, i0, bq, D);
+    // The scale goes on the query block, once (bq x D products), instead of
+    // on every score block (bq x bk products and a pass over the block per
+    // key block): softmax(scale Q Kᵀ) = softmax((scale Q) Kᵀ).
+    if (scale != 1.0)
+      qTile = generic(
+          b, loc, {qTile}, emptyT(b, loc, {bq, D}, elt),
+          {map(2, {i, j}), map(2, {i, j})}, {kPar, kPar},
+          [&](OpBuilder &bb, Location l, ValueRange a) {
+            yieldV(bb, l,
+                   arith::MulFOp::create(bb, l, a[0], cstF(bb, l, elt, scale)));
+          });
 
     // Visible key range of this query block.
     Value firstPos = arith::AddIOp::create(b, loc, i0, offset);
@@ -245,16 +280,25 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
               ? bkStep
               : Value(arith::MinSIOp::create(
                     b, loc, bkStep, arith::SubIOp::create(b, loc, kEnd, j0)));
-      Value kTile = slice2D(b, loc, k, bi, hk, j0, bk, D);
       Value vTile = slice2D(b, loc, v, bi, hk, j0, bk, Dv);
 
-      // s = Q Kᵀ over (i, j, d), with the key block transposed once to
-      // [D, bk]: each reduction step then reads a contiguous row of keys
-      // (a vector load) instead of a strided column.
-      Value kT = linalg::TransposeOp::create(b, loc, kTile,
-                                             emptyT(b, loc, {D, bk}, elt),
-                                             ArrayRef<int64_t>{1, 0})
-                     .getResult()[0];
+      // s = Q Kᵀ over (i, j, d), with the key block as [D, bk] (a slice of
+      // the transposed keys): each reduction step reads a contiguous row of
+      // keys (a vector load) instead of a strided column.
+      Value kT;
+      {
+        SmallVector<OpFoldResult> offsets = {bi, hk, b.getIndexAttr(0), j0};
+        OpFoldResult dF = getAsOpFoldResult(D), bkF = getAsOpFoldResult(bk);
+        SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                           dF, bkF};
+        SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+        auto type = RankedTensorType::get(
+            {getConstantIntValue(dF).value_or(ShapedType::kDynamic),
+             getConstantIntValue(bkF).value_or(ShapedType::kDynamic)},
+            elt);
+        kT = tensor::ExtractSliceOp::create(b, loc, type, kt, offsets, sizes,
+                                            strides);
+      }
       Value sInit = filled(b, loc, {bq, bk}, elt, 0.0);
       Value s = generic(b, loc, {qTile, kT}, sInit,
                         {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})},
@@ -264,7 +308,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                           yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
                         });
 
-      // Scale, additive mask, and (on edge blocks) the structural mask.
+      // Additive mask, and (on edge blocks) the structural mask.
       SmallVector<Value> ins = {s};
       SmallVector<AffineMap> maps = {map(2, {i, j})};
       if (mask) {
@@ -304,8 +348,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         return generic(
             b, loc, ins, emptyT(b, loc, {bq, bk}, elt), maps, {kPar, kPar},
             [&](OpBuilder &bb, Location l, ValueRange a) {
-              Value x =
-                  arith::MulFOp::create(bb, l, a[0], cstF(bb, l, elt, scale));
+              Value x = a[0];
               if (hasMask)
                 x = arith::AddFOp::create(bb, l, x, a[1]);
               if (structural) {
@@ -339,7 +382,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       };
       Value s2;
       if (kind == MaskKind::None && !keysPadded) {
-        s2 = scaled(false);
+        s2 = hasMask ? scaled(false) : s;
       } else {
         // The block needs the mask when its last key lies after the first
         // query's position (causal edge), or, for a window, when its first
@@ -377,7 +420,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
               OpBuilder::InsertionGuard g(b);
               b.setInsertionPoint(eb.getInsertionBlock(),
                                   eb.getInsertionPoint());
-              scf::YieldOp::create(b, l, scaled(false));
+              scf::YieldOp::create(b, l, hasMask ? scaled(false) : s);
             });
         s2 = ifOp.getResult(0);
       }

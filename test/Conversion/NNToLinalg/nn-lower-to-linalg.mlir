@@ -5,15 +5,20 @@
 // online softmax. No Nq x Nk tensor exists anywhere: tiles are 64 x 64 (the
 // default blocks; static because 4096 is a multiple of them). The (batch,
 // head, query block) tiles are one scf.forall (the unit batch folds away).
+// The keys are transposed once, before the tiles, to [B, H, D, Nk]; the
+// scale multiplies each query block once, not every score block.
 // CHECK-LABEL: func.func @attention_full
 // CHECK-NOT: 4096x4096
+// CHECK: %[[KT:.+]] = linalg.transpose ins(%arg1 : tensor<1x8x4096x64xf32>) outs(%{{.+}} : tensor<1x8x64x4096xf32>) permutation = [0, 1, 3, 2]
 // CHECK: scf.forall (%[[H:.+]], %[[I0:.+]]) = (0, 0) to (8, 4096) step (1, 64)
 // CHECK:     %[[Q:.+]] = tensor.extract_slice %arg0[0, %[[H]], %[[I0]], 0] [1, 1, 64, 64] [1, 1, 1, 1] : tensor<1x8x4096x64xf32> to tensor<64x64xf32>
+// CHECK:     linalg.generic {{.*}} ins(%[[Q]] : tensor<64x64xf32>)
+// CHECK:       arith.mulf %{{.+}}, %cst
 // Running max (-inf), running sum (0) and accumulator (0):
 // CHECK:     linalg.fill ins(%cst{{.*}} : f32) outs(%{{.+}} : tensor<64xf32>)
 // CHECK:     scf.for %[[J0:.+]] = %c0 to %c4096 step %c64 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>)
-// CHECK:       tensor.extract_slice %arg1[0, %[[H]], %[[J0]], 0]
 // CHECK:       tensor.extract_slice %arg2[0, %[[H]], %[[J0]], 0]
+// CHECK:       tensor.extract_slice %[[KT]][0, %[[H]], 0, %[[J0]]] [1, 1, 64, 64] [1, 1, 1, 1] : tensor<1x8x64x4096xf32> to tensor<64x64xf32>
 // Without a mask there is no select and no scf.if:
 // CHECK-NOT:   scf.if
 // CHECK:       math.exp
@@ -77,7 +82,7 @@ func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 // CHECK: scf.forall (%{{.+}}, %[[H:.+]], %{{.+}}) = (0, 0, 0) to (%{{.+}}, 8, %[[NQ]]) step (1, 1, 64)
 // CHECK:   %[[HK:.+]] = arith.divui %[[H]], %c4
 // CHECK:     scf.for
-// CHECK:       tensor.extract_slice %arg1[%{{.+}}, %[[HK]], %{{.+}}, 0]
+// CHECK:       tensor.extract_slice %{{.+}}[%{{.+}}, %[[HK]], 0, %{{.+}}]
 func.func @attention_gqa_dynamic(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>, %v: tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32> {
   %0 = nn.attention %q, %k, %v : (tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32>
   return %0 : tensor<?x8x?x64xf32>
