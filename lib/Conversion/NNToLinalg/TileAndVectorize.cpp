@@ -791,11 +791,57 @@ struct NNCPUTileAndVectorizePass
           op.hasPureTensorSemantics() && !op.hasDynamicShape())
         nested.push_back(op);
     });
+    // Contractions first: their register blocks take in the producers of
+    // their accumulators before those are tiled on their own.
+    std::stable_partition(
+        nested.begin(), nested.end(),
+        [](linalg::LinalgOp op) { return isContraction(op); });
     for (linalg::LinalgOp op : nested) {
+      if (op->use_empty())
+        continue; // taken into a contraction's register blocks
       if (isContraction(op)) {
         SmallVector<int64_t> tiles = registerTile(op, vectorWidth, rows, false);
-        if (!tiles.empty())
-          tileStepReductions(rewriter, op, tiles);
+        if (tiles.empty())
+          continue;
+        // The accumulator's init (zeros for the scores, the rescaled
+        // running output `a * acc` for P V) is computed per register block,
+        // in registers, when only this contraction reads it: not filled or
+        // rescaled as a whole block and copied in per key block.
+        // (An scf.forall: tile-and-fuse takes destination producers into
+        // its shared outputs; nested in a forall it runs serially.)
+        scf::SCFTilingOptions tiling;
+        tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
+        tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+        scf::SCFTileAndFuseOptions options;
+        options.setTilingOptions(tiling);
+        options.setFusionControlFn(
+            [&](tensor::ExtractSliceOp, OpResult producer, bool isInit)
+                -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+              auto p = dyn_cast<linalg::LinalgOp>(producer.getOwner());
+              // Read only by this contraction (and by its new tile loop).
+              if (!isInit || !p ||
+                  !(isa<linalg::FillOp>(p) || isAllParallel(p)) ||
+                  !llvm::all_of(p->getUsers(), [&](Operation *u) {
+                    return u == op.getOperation() || isa<scf::ForallOp>(u);
+                  }))
+                return std::nullopt;
+              return scf::SCFTileAndFuseOptions::ControlFnResult{};
+            });
+        rewriter.setInsertionPoint(op);
+        FailureOr<scf::SCFTileAndFuseResult> result =
+            scf::tileConsumerAndFuseProducersUsingSCF(
+                rewriter, cast<TilingInterface>(op.getOperation()), options);
+        if (failed(result))
+          continue;
+        for (OpResult r : op->getResults())
+          if (Value repl = result->replacements.lookup(r))
+            rewriter.replaceAllUsesWith(r, repl);
+        if (op->use_empty())
+          rewriter.eraseOp(op);
+        for (Operation *tiled : result->tiledAndFusedOps)
+          if (auto t = dyn_cast<linalg::LinalgOp>(tiled); t && isContraction(t))
+            tileStepReductions(rewriter, t,
+                               SmallVector<int64_t>(t.getNumLoops(), 0));
         continue;
       }
       SmallVector<int64_t> tiles = rowTile(op, vectorWidth);

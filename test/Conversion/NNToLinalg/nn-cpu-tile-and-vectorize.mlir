@@ -38,12 +38,17 @@ func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b:
 }
 
 // Attention tiles (static 64 x 64 blocks inside the key loop): both block
-// products become register blocks of FMAs, and the softmax pieces (scale,
-// row max, exp, row sum) are tiled into 64-wide rows and vectorized, with
-// exp as a vector polynomial (no math.exp left to scalarize).
+// products become register blocks of FMAs, and the softmax pieces (row max,
+// exp, row sum) are tiled into 64-wide rows and vectorized, with exp as a
+// vector polynomial (no math.exp left to scalarize). The score block's
+// zeros are the register block's initial value (no zero-filled block is
+// copied in per key block).
 // CHECK-LABEL: func.func @attention_tiles
 // CHECK: scf.forall
 // CHECK:   scf.for
+// CHECK-NOT:   linalg.fill
+// CHECK:       scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 64) step (8, 32)
+// CHECK:         vector.transfer_write %cst{{.*}} : vector<8x32xf32>, tensor<8x32xf32>
 // CHECK:     vector.fma {{.*}} : vector<8x32xf32>
 // CHECK:     vector.multi_reduction <maximumf>, {{.*}} : vector<64xf32> to f32
 // CHECK:     vector.multi_reduction <add>, {{.*}} : vector<64xf32> to f32
