@@ -76,6 +76,20 @@ func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 
 // -----
 
+// ViT's 197 tokens: blocks balanced over the sequence, 4 query blocks of 56
+// (224 rows, not 256) and one key block of 224; the 27 padded keys are
+// masked on that block.
+// CHECK-LABEL: func.func @attention_balanced_blocks
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (12, 224) step (1, 56)
+// CHECK:   scf.for %{{.+}} = %c0 to %c224 step %c224
+// CHECK:     scf.if
+func.func @attention_balanced_blocks(%q: tensor<1x12x197x64xf32>, %k: tensor<1x12x197x64xf32>, %v: tensor<1x12x197x64xf32>) -> tensor<1x12x197x64xf32> {
+  %0 = nn.attention %q, %k, %v : (tensor<1x12x197x64xf32>, tensor<1x12x197x64xf32>, tensor<1x12x197x64xf32>) -> tensor<1x12x197x64xf32>
+  return %0 : tensor<1x12x197x64xf32>
+}
+
+// -----
+
 // Grouped-query heads read key/value head h / (Hq / Hkv); dynamic sizes.
 // CHECK-LABEL: func.func @attention_gqa_dynamic
 // CHECK: %[[NQ:.+]] = tensor.dim %arg0, %c2
