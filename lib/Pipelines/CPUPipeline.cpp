@@ -38,8 +38,10 @@ void acc::buildCPUPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(acc::createNNSinkTransposes());
     pm.addPass(createCanonicalizerPass());
   }
-  pm.addNestedPass<func::FuncOp>(acc::createNNFuseElementwise());
+  // Before elementwise fusion: the rounding back of a widened sum then
+  // fuses into its consumers (a 16-bit convolution's bias and ReLU).
   pm.addNestedPass<func::FuncOp>(acc::createNNWidenAccumulators());
+  pm.addNestedPass<func::FuncOp>(acc::createNNFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   if (options.vectorize) {
     acc::NNCPUTileAndVectorizeOptions tile;

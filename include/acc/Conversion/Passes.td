@@ -114,8 +114,11 @@ def NNWidenAccumulators : Pass<"nn-widen-accumulators",
     f32 accumulator stops growing at 2^24 (a mean of 10^8 ones gave 0.168)
     and loses about n * 2^-24 of relative accuracy over n terms; these
     sums run as scalar loops, where the wider add costs nothing more.
-    Contractions (whose register blocks are vectorized) and ops inside
-    loops (attention's tiles) are left alone.
+    Contractions over f16/bf16 (convolutions, linear layers) accumulate in
+    f32 too, their products formed from the extended inputs; f32
+    contractions keep f32 register blocks. Ops inside loops (attention's
+    tiles) are left alone. It runs before elementwise fusion, so that the
+    rounding back fuses into the consumers (bias, activation).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

@@ -75,7 +75,10 @@ LogicalResult widen(RewriterBase &rewriter, linalg::GenericOp op) {
         break;
       }
   }
-  if (readers != 1)
+  // f32 contractions keep f32 register blocks (vectorized, exact enough
+  // over their reduction lengths); 16-bit ones accumulate in f32.
+  bool narrow = type.getElementTypeBitWidth() < 32;
+  if (readers == 0 || (readers > 1 && !narrow))
     return failure();
   Block *body = op.getBlock();
   BlockArgument acc = op.getMatchingBlockArgument(init);
@@ -103,10 +106,31 @@ LogicalResult widen(RewriterBase &rewriter, linalg::GenericOp op) {
         IRMapping map;
         for (auto [old, now] : llvm::zip(body->getArguments(), args))
           map.map(old, now);
-        for (Operation &o : body->without_terminator())
-          if (&o != add.getOperation())
-            b.clone(o, map);
-        Value t = arith::ExtFOp::create(b, l, wide, map.lookup(term));
+        // A product of two inputs (a contraction) is formed from the
+        // extended inputs: one rounding per sum, none per product.
+        auto mul = term.getDefiningOp<arith::MulFOp>();
+        auto isInput = [&](Value v) {
+          auto arg = dyn_cast<BlockArgument>(v);
+          return arg && arg.getOwner() == body &&
+                 arg.getArgNumber() < op.getNumDpsInputs();
+        };
+        Value t;
+        if (mul && mul->hasOneUse() && isInput(mul.getLhs()) &&
+            isInput(mul.getRhs())) {
+          auto ext = [&](Value v) -> Value {
+            Value m = map.lookup(v);
+            return m.getType() == wide ? m
+                                       : arith::ExtFOp::create(b, l, wide, m);
+          };
+          Value lhs = ext(mul.getLhs());
+          Value rhs = ext(mul.getRhs());
+          t = arith::MulFOp::create(b, l, lhs, rhs);
+        } else {
+          for (Operation &o : body->without_terminator())
+            if (&o != add.getOperation())
+              b.clone(o, map);
+          t = arith::ExtFOp::create(b, l, wide, map.lookup(term));
+        }
         Value sum = arith::AddFOp::create(b, l, args.back(), t);
         linalg::YieldOp::create(b, l, sum);
       });

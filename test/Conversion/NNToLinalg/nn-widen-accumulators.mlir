@@ -81,3 +81,27 @@ func.func @max_stays_named(%x: tensor<4x64xf32>, %i: tensor<4xf32>) -> tensor<4x
     }
   return %mx : tensor<4xf32>
 }
+
+// -----
+
+// A 16-bit contraction accumulates in f32 too, its products formed from the
+// extended inputs (no rounding per product).
+// CHECK-LABEL: func.func @matmul_bf16
+// CHECK: linalg.generic {{.*}} ins(%arg0, %arg1 : tensor<4x64xbf16>, tensor<64x8xbf16>) outs(%{{.+}} : tensor<4x8xf32>)
+// CHECK:   %[[A:.+]] = arith.extf %{{.+}} : bf16 to f32
+// CHECK:   %[[B:.+]] = arith.extf %{{.+}} : bf16 to f32
+// CHECK:   %[[P:.+]] = arith.mulf %[[A]], %[[B]] : f32
+// CHECK:   arith.addf %{{.+}}, %[[P]] : f32
+// CHECK: arith.truncf %{{.+}} : f32 to bf16
+#r3 = affine_map<(d0, d1, d2) -> (d0, d2)>
+#k3 = affine_map<(d0, d1, d2) -> (d2, d1)>
+#o3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @matmul_bf16(%x: tensor<4x64xbf16>, %w: tensor<64x8xbf16>, %o: tensor<4x8xbf16>) -> tensor<4x8xbf16> {
+  %mm = linalg.generic {indexing_maps = [#r3, #k3, #o3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : tensor<4x64xbf16>, tensor<64x8xbf16>) outs(%o : tensor<4x8xbf16>) {
+  ^bb0(%a: bf16, %b: bf16, %acc: bf16):
+    %p = arith.mulf %a, %b : bf16
+    %s = arith.addf %acc, %p : bf16
+    linalg.yield %s : bf16
+  } -> tensor<4x8xbf16>
+  return %mm : tensor<4x8xbf16>
+}
