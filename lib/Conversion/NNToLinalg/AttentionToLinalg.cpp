@@ -126,6 +126,15 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // register blocks). Only without a structural mask, whose key ranges
     // assume the configured blocks.
     int64_t kBlock = keyBlock;
+    // A sliding window visits window + bq - 1 keys per query block, in
+    // whole key blocks: halving the blocks (64 -> 32) trims that from 320
+    // to 288 keys for a window of 256 (useful work at N = 4096 on one
+    // thread: 59 -> 62.7 GFLOP/s). Full attention keeps the larger blocks
+    // (84 -> 80 GFLOP/s with 32).
+    if (op.getMask() == MaskKind::SlidingWindow && qBlock == queryBlock &&
+        queryBlock == keyBlock && keyBlock >= 64 &&
+        op.getWindow().value_or(0) <= 8 * keyBlock)
+      qBlock = kBlock = keyBlock / 2;
     if (op.getMask() == MaskKind::None) {
       if (!ShapedType::isDynamic(nqOrig) && nqOrig > queryBlock &&
           nqOrig % queryBlock != 0) {

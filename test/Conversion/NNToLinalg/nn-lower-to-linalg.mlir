@@ -58,17 +58,18 @@ func.func @attention_causal(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 
 // Sliding window: the key loop starts window - 1 keys before the block's
 // first query (max(i0 - 255, 0)): the work per query block is bounded by
-// the window, linear in N overall.
+// the window, linear in N overall. Its blocks are halved (32 x 32): a block
+// of queries then visits 288 keys instead of 320.
 // CHECK-LABEL: func.func @attention_window
-// CHECK: scf.forall (%{{.+}}, %[[I0:.+]]) = (0, 0) to (8, 4096) step (1, 64)
+// CHECK: scf.forall (%{{.+}}, %[[I0:.+]]) = (0, 0) to (8, 4096) step (1, 32)
 // CHECK:   %[[S:.+]] = arith.subi %[[I0]], %c255
 // CHECK:   %[[S1:.+]] = arith.maxsi %[[S]], %c0
 // CHECK:   %[[START:.+]] = arith.minsi %[[S1]], %{{.+}}
-// Static 64 x 64 tiles: the first key block is aligned down to a multiple of
-// 64 (keys before the window fall in the masked edge block).
-// CHECK:   %[[Q:.+]] = arith.divui %[[START]], %c64
-// CHECK:   %[[ALIGNED:.+]] = arith.muli %[[Q]], %c64
-// CHECK:   scf.for %{{.+}} = %[[ALIGNED]] to %{{.+}} step %c64 iter_args({{.*}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>)
+// Static 32 x 32 tiles: the first key block is aligned down to a multiple of
+// 32 (keys before the window fall in the masked edge block).
+// CHECK:   %[[Q:.+]] = arith.divui %[[START]], %c32
+// CHECK:   %[[ALIGNED:.+]] = arith.muli %[[Q]], %c32
+// CHECK:   scf.for %{{.+}} = %[[ALIGNED]] to %{{.+}} step %c32 iter_args({{.*}}) -> (tensor<32xf32>, tensor<32xf32>, tensor<32x64xf32>)
 func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf32>, %v: tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32> {
   %0 = nn.attention %q, %k, %v mask(sliding_window) {window = 256} : (tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32>
   return %0 : tensor<1x8x4096x64xf32>
