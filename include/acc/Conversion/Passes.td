@@ -113,7 +113,9 @@ def NNWidenAccumulators : Pass<"nn-widen-accumulators",
     term is extended before the add, and the sum is rounded back once. An
     f32 accumulator stops growing at 2^24 (a mean of 10^8 ones gave 0.168)
     and loses about n * 2^-24 of relative accuracy over n terms; these
-    sums run as scalar loops, where the wider add costs nothing more.
+    sums may reassociate (`fastmath<reassoc>` on the wide add): LLVM keeps
+    vector partial sums instead of one chain of dependent adds per row, and
+    in the wider type the order costs no accuracy that matters.
     Contractions over f16/bf16 (convolutions, linear layers) accumulate in
     f32 too, their products formed from the extended inputs; f32
     contractions keep f32 register blocks. Ops inside loops (attention's

@@ -7,7 +7,7 @@
 // CHECK: %[[INIT:.+]] = linalg.fill ins(%[[Z]] : f64) outs(%{{.+}} : tensor<4xf64>)
 // CHECK: %[[SUM:.+]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%arg0 : tensor<4x100000xf32>) outs(%[[INIT]] : tensor<4xf64>)
 // CHECK:   %[[T:.+]] = arith.extf %{{.+}} : f32 to f64
-// CHECK:   arith.addf %{{.+}}, %[[T]] : f64
+// CHECK:   arith.addf %{{.+}}, %[[T]] fastmath<reassoc> : f64
 // CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<4xf64>) outs(%{{.+}} : tensor<4xf32>)
 // CHECK:   arith.truncf %{{.+}} : f64 to f32
 func.func @reduce_sum(%x: tensor<4x100000xf32>) -> tensor<4xf32> {
@@ -31,7 +31,7 @@ func.func @reduce_sum(%x: tensor<4x100000xf32>) -> tensor<4xf32> {
 // CHECK:   %[[D:.+]] = arith.subf %{{.+}}, %{{.+}} : f16
 // CHECK:   %[[SQ:.+]] = arith.mulf %[[D]], %[[D]] : f16
 // CHECK:   %[[T:.+]] = arith.extf %[[SQ]] : f16 to f32
-// CHECK:   arith.addf %{{.+}}, %[[T]] : f32
+// CHECK:   arith.addf %{{.+}}, %[[T]] fastmath<reassoc> : f32
 // CHECK: arith.truncf %{{.+}} : f32 to f16
 #row = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d0)>
@@ -91,7 +91,7 @@ func.func @max_stays_named(%x: tensor<4x64xf32>, %i: tensor<4xf32>) -> tensor<4x
 // CHECK:   %[[A:.+]] = arith.extf %{{.+}} : bf16 to f32
 // CHECK:   %[[B:.+]] = arith.extf %{{.+}} : bf16 to f32
 // CHECK:   %[[P:.+]] = arith.mulf %[[A]], %[[B]] : f32
-// CHECK:   arith.addf %{{.+}}, %[[P]] : f32
+// CHECK:   arith.addf %{{.+}}, %[[P]] fastmath<reassoc> : f32
 // CHECK: arith.truncf %{{.+}} : f32 to bf16
 #r3 = affine_map<(d0, d1, d2) -> (d0, d2)>
 #k3 = affine_map<(d0, d1, d2) -> (d2, d1)>
