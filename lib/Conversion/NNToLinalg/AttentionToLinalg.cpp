@@ -133,7 +133,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // (84 -> 80 GFLOP/s with 32).
     if (op.getMask() == MaskKind::SlidingWindow && qBlock == queryBlock &&
         queryBlock == keyBlock && keyBlock >= 64 &&
-        op.getWindow().value_or(0) <= 8 * keyBlock)
+        int64_t(op.getWindow().value_or(0)) <= 8 * keyBlock)
       qBlock = kBlock = keyBlock / 2;
     if (op.getMask() == MaskKind::None) {
       if (!ShapedType::isDynamic(nqOrig) && nqOrig > queryBlock &&

@@ -156,7 +156,7 @@ LogicalResult wrap(func::FuncOp f) {
         continue;
       }
       Value addr = LLVM::GEPOp::create(b, loc, ptrT, i64, dims,
-                                       ArrayRef<LLVM::GEPArg>{k++});
+                                       ArrayRef<LLVM::GEPArg>{int32_t(k++)});
       Value v = LLVM::LoadOp::create(b, loc, i64, addr);
       neg = arith::OrIOp::create(
           b, loc, neg,
