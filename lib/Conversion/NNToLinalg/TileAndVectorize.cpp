@@ -524,6 +524,22 @@ LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad) {
   return success();
 }
 
+/// `op` tiled and fused with `options`; its uses take the tiled results.
+FailureOr<scf::SCFTileAndFuseResult>
+tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp op,
+            const scf::SCFTileAndFuseOptions &options) {
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(result))
+    return failure();
+  for (OpResult r : op->getResults())
+    if (Value repl = result->replacements.lookup(r))
+      rewriter.replaceAllUsesWith(r, repl);
+  return result;
+}
+
 /// Tiles `op` with `parallelTiles` on its parallel loops (0: untiled) and
 /// steps each reduction loop one iteration at a time.
 void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -753,15 +769,10 @@ struct NNCPUTileAndVectorizePass
               return std::nullopt;
             return scf::SCFTileAndFuseOptions::ControlFnResult{};
           });
-      rewriter.setInsertionPoint(root);
       FailureOr<scf::SCFTileAndFuseResult> result =
-          scf::tileConsumerAndFuseProducersUsingSCF(
-              rewriter, cast<TilingInterface>(root.getOperation()), options);
+          tileAndFuse(rewriter, root, options);
       if (failed(result))
         continue;
-      for (OpResult r : root->getResults())
-        if (Value repl = result->replacements.lookup(r))
-          rewriter.replaceAllUsesWith(r, repl);
       // Step the reductions of the tiled contractions one at a time: an
       // outer-product update of the register block per step.
       for (Operation *tiled : result->tiledAndFusedOps) {
@@ -827,15 +838,10 @@ struct NNCPUTileAndVectorizePass
                 return std::nullopt;
               return scf::SCFTileAndFuseOptions::ControlFnResult{};
             });
-        rewriter.setInsertionPoint(op);
         FailureOr<scf::SCFTileAndFuseResult> result =
-            scf::tileConsumerAndFuseProducersUsingSCF(
-                rewriter, cast<TilingInterface>(op.getOperation()), options);
+            tileAndFuse(rewriter, op, options);
         if (failed(result))
           continue;
-        for (OpResult r : op->getResults())
-          if (Value repl = result->replacements.lookup(r))
-            rewriter.replaceAllUsesWith(r, repl);
         if (op->use_empty())
           rewriter.eraseOp(op);
         for (Operation *tiled : result->tiledAndFusedOps)
