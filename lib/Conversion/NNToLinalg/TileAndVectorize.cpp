@@ -516,11 +516,23 @@ LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad) {
   SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
   Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
                                                   offsets, sizes, strides);
-  Value copied =
-      linalg::CopyOp::create(rewriter, loc, pad.getSource(), interior)
-          .getResult(0);
+  // A layout transpose read only by the pad (an NCHW image going into an
+  // NHWC convolution) writes straight into the interior: one pass over the
+  // image instead of a transpose and a copy.
+  Value copied;
+  auto transpose = pad.getSource().getDefiningOp<linalg::TransposeOp>();
+  if (transpose && transpose->hasOneUse()) {
+    copied = linalg::TransposeOp::create(rewriter, loc, transpose.getInput(),
+                                         interior, transpose.getPermutation())
+                 .getResult()[0];
+  } else {
+    copied = linalg::CopyOp::create(rewriter, loc, pad.getSource(), interior)
+                 .getResult(0);
+  }
   rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, copied, filled,
                                                      offsets, sizes, strides);
+  if (transpose && transpose->use_empty())
+    rewriter.eraseOp(transpose);
   return success();
 }
 
