@@ -136,14 +136,14 @@ func.func @partial_rows(%x: tensor<197x64xf32>, %w: tensor<64x64xf32>, %b: tenso
 }
 
 // An NCHW convolution computes in NHWC: the input's layout transpose
-// writes straight into the padded image's interior (8 x 8 transposed
-// blocks), one pass instead of a transpose and a copy.
+// writes straight into the padded image's interior (8 x 8 blocks read
+// transposed), one pass instead of a transpose and a copy.
 // CHECK-LABEL: func.func @padded_nchw_conv
 // CHECK-NOT: linalg.copy
 // CHECK: %[[FILL:.+]] = scf.forall (%{{.+}}) in (10) shared_outs(%{{.+}}) -> (tensor<1x10x10x16xf32>)
 // CHECK: %[[IN:.+]] = tensor.extract_slice %[[FILL]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
 // CHECK: %[[T:.+]] = scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (8, 16) step (1, 8) shared_outs(%{{.+}} = %[[IN]]) -> (tensor<1x8x8x16xf32>)
-// CHECK:   vector.transpose
+// CHECK:   vector.transfer_read {{.*}} permutation_map = {{.*}} : tensor<1x8x1x8xf32>, vector<1x1x8x8xf32>
 // CHECK: tensor.insert_slice %[[T]] into %[[FILL]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
 func.func @padded_nchw_conv(%x: tensor<1x16x8x8xf32>, %w: tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32> {
   %0 = nn.conv2d %x, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32>
