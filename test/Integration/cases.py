@@ -463,6 +463,51 @@ def conv_attention_hybrid():
     return Case("conv_stem_attention_hybrid", [x, w1, w2], [(1, 16, 1, 1)], body, ref, tol=2e-5)
 
 
+def resnet_stage():
+    # A ResNet's stem and first stages, NCHW as ONNX brings them: 7x7/2 conv
+    # + ReLU, 3x3/2 max pool, a basic block whose residual is the pool's
+    # output, a downsampling block (3x3/2 and a 1x1/2 shortcut), global
+    # average pool. Each block's output is both the next convolution's
+    # padded image and the next residual (computed into the image's
+    # interior and read back from it), and the pools run in NHWC between
+    # transposes that cancel against the convolutions'.
+    c, d = 8, 12
+    shapes = [(1, 3, 32, 32), (c, 3, 7, 7), (c, c, 3, 3), (c, c, 3, 3),
+              (d, c, 3, 3), (d, d, 3, 3), (d, c, 1, 1), (d,), (d,)]
+    t = {"x": ttype((1, 3, 32, 32)), "s": ttype((1, c, 16, 16)),
+         "p": ttype((1, c, 8, 8)), "q": ttype((1, d, 4, 4)),
+         "r": ttype((1, d, 1, 1)), "b": ttype((d,))}
+    for i in range(1, 7):
+        t["w%d" % i] = ttype(shapes[i])
+    body = """
+%c0 = nn.conv2d %a0, %a1 layout(nchw) {strides = array<i64: 2, 2>, padding = array<i64: 3, 3, 3, 3>} : ({x}, {w1}) -> {s}
+%y0 = nn.relu %c0 : {s}
+%p0 = nn.max_pool2d %y0 layout(nchw) {kernel_size = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : {s} -> {p}
+%c1 = nn.conv2d %p0, %a2 layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : ({p}, {w2}) -> {p}
+%y1 = nn.relu %c1 : {p}
+%c2 = nn.conv2d %y1, %a3 layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : ({p}, {w3}) -> {p}
+%s1 = nn.add %c2, %p0 : ({p}, {p}) -> {p}
+%y2 = nn.relu %s1 : {p}
+%c3 = nn.conv2d %y2, %a4 bias(%a7) layout(nchw) {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : ({p}, {w4}, {b}) -> {q}
+%y3 = nn.relu %c3 : {q}
+%c4 = nn.conv2d %y3, %a5 layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : ({q}, {w5}) -> {q}
+%sc = nn.conv2d %y2, %a6 bias(%a8) layout(nchw) {strides = array<i64: 2, 2>} : ({p}, {w6}, {b}) -> {q}
+%s2 = nn.add %c4, %sc : ({q}, {q}) -> {q}
+%y4 = nn.relu %s2 : {q}
+%r0 = nn.global_avg_pool2d %y4 layout(nchw) : {q} -> {r}
+"""
+    for k, v in t.items():
+        body = body.replace("{%s}" % k, v)
+
+    def ref(x, w1, w2, w3, w4, w5, w6, b4, b6):
+        p0 = F.max_pool2d(F.relu(F.conv2d(x, w1, stride=2, padding=3)), 3, 2, padding=1)
+        y2 = F.relu(F.conv2d(F.relu(F.conv2d(p0, w2, padding=1)), w3, padding=1) + p0)
+        y3 = F.relu(F.conv2d(y2, w4, b4, stride=2, padding=1))
+        y4 = F.relu(F.conv2d(y3, w5, padding=1) + F.conv2d(y2, w6, b6, stride=2))
+        return F.adaptive_avg_pool2d(y4, 1)
+    return Case("resnet_stage", shapes, [(1, d, 1, 1)], body, ref, tol=1e-5)
+
+
 def swin_window_block():
     # NHWC 8x8x16 image, 4x4 windows, 2 heads, residual.
     body = """
@@ -494,7 +539,8 @@ def swin_window_block():
 
 
 def block_cases():
-    return [resnet_block(), encoder_layer(), conv_attention_hybrid(), swin_window_block()]
+    return [resnet_block(), resnet_stage(), encoder_layer(), conv_attention_hybrid(),
+            swin_window_block()]
 
 
 GROUPS = {

@@ -154,6 +154,7 @@ def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
            "Rows of the register block of a contraction">
   ];
   let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect"
   ];
@@ -278,8 +279,8 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
     - convolutions, contractions, norms, softmax, pooling and activations
       become `linalg.generic` ops (one per op, or a few for the reductions of
       the norms and softmax), padding becomes `tensor.pad`; an NCHW
-      convolution is computed in NHWC between `linalg.transpose` ops
-      (option `nchw-conv-as-nhwc`);
+      convolution or pooling is computed in NHWC between
+      `linalg.transpose` ops (option `nchw-conv-as-nhwc`);
     - image/token/window/head reshapes become `tensor.expand_shape`,
       `tensor.collapse_shape` and `linalg.transpose`;
     - `nn.attention` becomes a flash-attention loop nest: `scf.for` over
@@ -299,8 +300,8 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
     Option<"keyBlock", "key-block", "int64_t", /*default=*/"64",
            "Keys per attention tile">,
     Option<"nchwConvAsNHWC", "nchw-conv-as-nhwc", "bool", /*default=*/"true",
-           "Compute NCHW convolutions in NHWC (transposes around an NHWC "
-           "convolution, whose output channels vectorize)">
+           "Compute NCHW convolutions and pooling in NHWC (transposes "
+           "around an NHWC op, whose channels vectorize)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

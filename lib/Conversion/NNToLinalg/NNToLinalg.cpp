@@ -605,13 +605,41 @@ struct PatchEmbedLowering : public OpRewritePattern<PatchEmbedOp> {
 // Pooling
 //===----------------------------------------------------------------------===//
 
+/// An NCHW pooling op as its NHWC twin between layout transposes, like an
+/// NCHW convolution: the transposes then cancel against the convolutions'
+/// (`nn-sink-transposes`), so that a ResNet's max pool and residual adds
+/// stay in NHWC, and the pooling's channels are its vector lanes.
+template <typename PoolOp>
+LogicalResult poolAsNHWC(PoolOp op, PatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value x = transposed(rewriter, loc, op.getInput(), {0, 2, 3, 1});
+  auto rt = cast<RankedTensorType>(op.getType());
+  auto nhwcType = RankedTensorType::get(
+      {rt.getDimSize(0), rt.getDimSize(2), rt.getDimSize(3), rt.getDimSize(1)},
+      rt.getElementType());
+  auto nhwc = cast<PoolOp>(rewriter.clone(*op.getOperation()));
+  rewriter.modifyOpInPlace(nhwc, [&] {
+    nhwc.getInputMutable().assign(x);
+    nhwc.setLayout(Layout::NHWC);
+    nhwc.getResult().setType(nhwcType);
+  });
+  replaceCast(rewriter, op, transposed(rewriter, loc, nhwc, {0, 3, 1, 2}));
+  return success();
+}
+
 template <typename PoolOp, bool isMax>
 struct PoolLowering : public OpRewritePattern<PoolOp> {
-  using OpRewritePattern<PoolOp>::OpRewritePattern;
+  bool nchwAsNHWC;
+  PoolLowering(MLIRContext *ctx, bool nchwAsNHWC)
+      : OpRewritePattern<PoolOp>(ctx), nchwAsNHWC(nchwAsNHWC) {
+    this->setHasBoundedRewriteRecursion();
+  }
   LogicalResult matchAndRewrite(PoolOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     bool nchw = op.getLayout() == Layout::NCHW;
+    if (nchw && nchwAsNHWC)
+      return poolAsNHWC(op, rewriter);
     auto it = cast<RankedTensorType>(op.getInput().getType());
     Type elt = it.getElementType();
     ArrayRef<int64_t> k = op.getKernelSize(), s = op.getStrides();
@@ -718,11 +746,17 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
 };
 
 struct GlobalAvgPoolLowering : public OpRewritePattern<GlobalAvgPool2DOp> {
-  using OpRewritePattern::OpRewritePattern;
+  bool nchwAsNHWC;
+  GlobalAvgPoolLowering(MLIRContext *ctx, bool nchwAsNHWC)
+      : OpRewritePattern(ctx), nchwAsNHWC(nchwAsNHWC) {
+    setHasBoundedRewriteRecursion();
+  }
   LogicalResult matchAndRewrite(GlobalAvgPool2DOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     bool nchw = op.getLayout() == Layout::NCHW;
+    if (nchw && nchwAsNHWC)
+      return poolAsNHWC(op, rewriter);
     auto it = cast<RankedTensorType>(op.getInput().getType());
     Type elt = it.getElementType();
     SmallVector<OpFoldResult> is = sizesOf(rewriter, loc, op.getInput());
@@ -1212,17 +1246,17 @@ struct NNLowerToLinalgPass
           Value one = arith::AddFOp::create(b, l, inner, cstF(b, l, t, 1.0));
           return arith::MulFOp::create(b, l, half, one);
         });
-    patterns.add<
-        BinaryLowering<AddOp, arith::AddFOp>,
-        BinaryLowering<SubOp, arith::SubFOp>,
-        BinaryLowering<MulOp, arith::MulFOp>,
-        BinaryLowering<DivOp, arith::DivFOp>, LinearLowering, MatmulLowering,
-        PatchEmbedLowering, PoolLowering<MaxPool2DOp, true>,
-        PoolLowering<AvgPool2DOp, false>, GlobalAvgPoolLowering,
-        LayerNormLowering, BatchNormLowering, SoftmaxLowering,
-        ImageToTokensLowering, TokensToImageLowering, SplitHeadsLowering,
-        MergeHeadsLowering, WindowPartitionLowering, WindowMergeLowering>(ctx);
-    patterns.add<Conv2DLowering>(ctx, nchwConvAsNHWC);
+    patterns.add<BinaryLowering<AddOp, arith::AddFOp>,
+                 BinaryLowering<SubOp, arith::SubFOp>,
+                 BinaryLowering<MulOp, arith::MulFOp>,
+                 BinaryLowering<DivOp, arith::DivFOp>, LinearLowering,
+                 MatmulLowering, PatchEmbedLowering, LayerNormLowering,
+                 BatchNormLowering, SoftmaxLowering, ImageToTokensLowering,
+                 TokensToImageLowering, SplitHeadsLowering, MergeHeadsLowering,
+                 WindowPartitionLowering, WindowMergeLowering>(ctx);
+    patterns.add<Conv2DLowering, PoolLowering<MaxPool2DOp, true>,
+                 PoolLowering<AvgPool2DOp, false>, GlobalAvgPoolLowering>(
+        ctx, nchwConvAsNHWC);
     acc::detail::populateAttentionLowering(patterns, queryBlock, keyBlock);
 
     ConversionTarget target(*ctx);

@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -493,11 +494,25 @@ void packConstantWeights(RewriterBase &rewriter, linalg::LinalgOp op,
 }
 
 /// A whole-tensor `tensor.pad` (a convolution's padded image, attention's
-/// padded blocks) as a fill of the padded shape and a `linalg.copy` of the
-/// source into its interior. Bufferized as it comes, a pad is a memset and
-/// a copy on one thread (for a 112x112x32 depthwise convolution, longer
-/// than the convolution on two threads); as linalg ops both become roots
-/// of their own, tiled, vectorized and run on the thread pool.
+/// padded blocks) as a fill of the padded shape and a write of the source
+/// into its interior. Bufferized as it comes, a pad is a memset and a copy
+/// on one thread (for a 112x112x32 depthwise convolution, longer than the
+/// convolution on two threads); as linalg ops both become roots of their
+/// own, tiled, vectorized and run on the thread pool.
+///
+/// The padded image is a `bufferization.alloc_tensor`, not a
+/// `tensor.empty`: CSE would merge the equal fills of equal-sized images
+/// (every padded activation of a ResNet stage) into one, which
+/// bufferization then copies whole for every layer.
+///
+/// The write into the interior is, in order of preference:
+/// - the source's producer itself, when it is elementwise and does not
+///   read its destination (the ReLU that ends a residual block): it
+///   computes straight into the interior, and its other readers (the next
+///   residual add) read it there;
+/// - a layout transpose read only by the pad (an NCHW image going into an
+///   NHWC convolution), which then writes into the interior;
+/// - a `linalg.copy`.
 LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad) {
   Value padValue = pad.getConstantPaddingValue();
   RankedTensorType type = pad.getResultType();
@@ -505,35 +520,94 @@ LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad) {
       !pad.getSourceType().hasStaticShape())
     return failure();
   Location loc = pad.getLoc();
-  rewriter.setInsertionPoint(pad);
-  Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                        type.getElementType());
+  Value source = pad.getSource();
+  auto producer = source.getDefiningOp<linalg::GenericOp>();
+  bool writeInPlace =
+      producer && producer->getNumResults() == 1 &&
+      producer->getBlock() == pad->getBlock() && isAllParallel(producer) &&
+      !producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0)) &&
+      producer.getIndexingMapMatchingResult(producer->getResult(0))
+          .isIdentity();
+  // The pad value must exist where the padded image is made.
+  if (writeInPlace) {
+    Operation *def = padValue.getDefiningOp();
+    if (def && def->getBlock() == producer->getBlock() &&
+        producer->isBeforeInBlock(def))
+      writeInPlace = false;
+  }
+  rewriter.setInsertionPoint(writeInPlace ? producer.getOperation()
+                                          : pad.getOperation());
+  Value image = bufferization::AllocTensorOp::create(
+      rewriter, loc, type, ValueRange{}, /*copy=*/Value(),
+      /*size_hint=*/Value(), /*memory_space=*/Attribute());
   Value filled =
-      linalg::FillOp::create(rewriter, loc, padValue, empty).getResult(0);
+      linalg::FillOp::create(rewriter, loc, padValue, image).getResult(0);
   SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
   SmallVector<OpFoldResult> sizes =
-      tensor::getMixedSizes(rewriter, loc, pad.getSource());
+      tensor::getMixedSizes(rewriter, loc, source);
   SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
   Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
                                                   offsets, sizes, strides);
-  // A layout transpose read only by the pad (an NCHW image going into an
-  // NHWC convolution) writes straight into the interior: one pass over the
-  // image instead of a transpose and a copy.
   Value copied;
-  auto transpose = pad.getSource().getDefiningOp<linalg::TransposeOp>();
-  if (transpose && transpose->hasOneUse()) {
+  auto transpose = source.getDefiningOp<linalg::TransposeOp>();
+  if (writeInPlace) {
+    rewriter.modifyOpInPlace(
+        producer, [&] { producer.getDpsInitOperand(0)->set(interior); });
+    copied = source;
+    rewriter.setInsertionPoint(pad);
+  } else if (transpose && transpose->hasOneUse()) {
     copied = linalg::TransposeOp::create(rewriter, loc, transpose.getInput(),
                                          interior, transpose.getPermutation())
                  .getResult()[0];
   } else {
-    copied = linalg::CopyOp::create(rewriter, loc, pad.getSource(), interior)
-                 .getResult(0);
+    copied =
+        linalg::CopyOp::create(rewriter, loc, source, interior).getResult(0);
   }
   rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, copied, filled,
                                                      offsets, sizes, strides);
-  if (transpose && transpose->use_empty())
+  if (!writeInPlace && transpose && transpose->use_empty())
     rewriter.eraseOp(transpose);
   return success();
+}
+
+/// After a tiled root computed its value `v` straight into the interior of
+/// a padded image (`padAsFillAndCopy`: `image' = insert_slice v into
+/// image`), tiles that read `v` after that point read `image'` instead.
+/// Both hold the same values, but bufferization sees a read of `v` after
+/// the insertion as a read after a write to its buffer (the insertion
+/// writes `v` onto itself), and would then compute `v` into a copy that is
+/// copied into the image: two serial copies of the activation per layer
+/// (ResNet's residual adds read a block's output after the next block's
+/// padded image is made). Only the tiles' slices are redirected: a slice
+/// of the whole interior would fold straight back to `v`.
+void readInteriorsFromImages(RewriterBase &rewriter, func::FuncOp func) {
+  for (auto insert :
+       llvm::to_vector(func.getBody().getOps<tensor::InsertSliceOp>())) {
+    Value v = insert.getSource();
+    if (!insert.hasUnitStride() || !v.getDefiningOp<scf::ForallOp>() ||
+        insert.getSourceType().getRank() != insert.getDestType().getRank())
+      continue;
+    Block *block = insert->getBlock();
+    for (OpOperand &use : llvm::make_early_inc_range(v.getUses())) {
+      auto slice = dyn_cast<tensor::ExtractSliceOp>(use.getOwner());
+      if (!slice || !slice.hasUnitStride())
+        continue;
+      Operation *user = block->findAncestorOpInBlock(*slice);
+      if (!user || !insert->isBeforeInBlock(user))
+        continue;
+      rewriter.setInsertionPoint(slice);
+      AffineExpr d0, d1;
+      bindDims(rewriter.getContext(), d0, d1);
+      SmallVector<OpFoldResult> offsets;
+      for (auto [a, b] :
+           llvm::zip(insert.getMixedOffsets(), slice.getMixedOffsets()))
+        offsets.push_back(affine::makeComposedFoldedAffineApply(
+            rewriter, slice.getLoc(), d0 + d1, {a, b}));
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+          slice, slice.getType(), insert.getResult(), offsets,
+          slice.getMixedSizes(), slice.getMixedStrides());
+    }
+  }
 }
 
 /// `op` tiled and fused with `options`; its uses take the tiled results.
@@ -993,6 +1067,7 @@ struct NNCPUTileAndVectorizePass
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
     if (failed(applyPatternsGreedily(func, std::move(patterns))))
       return signalPassFailure();
+    readInteriorsFromImages(rewriter, func);
   }
 };
 

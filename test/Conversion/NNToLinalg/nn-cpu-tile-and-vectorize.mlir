@@ -149,3 +149,30 @@ func.func @padded_nchw_conv(%x: tensor<1x16x8x8xf32>, %w: tensor<16x16x3x3xf32>)
   %0 = nn.conv2d %x, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32>
   return %0 : tensor<1x16x8x8xf32>
 }
+
+// A ReLU that feeds a padded convolution computes straight into the
+// interior of the padded image (a `bufferization.alloc_tensor` per image:
+// equal tensor.empty fills would be CSE'd into one image that every layer
+// copies). Its later reader (the residual add) reads the image, so that
+// bufferization keeps the ReLU in place instead of computing it into a
+// copy that is copied in.
+// CHECK-LABEL: func.func @residual_into_image
+// CHECK: %[[IMG:.+]] = bufferization.alloc_tensor() : tensor<1x10x10x32xf32>
+// CHECK: %[[FILL:.+]] = scf.forall (%{{.+}}) in (10) shared_outs(%{{.+}} = %[[IMG]])
+// CHECK: %[[IN:.+]] = tensor.extract_slice %[[FILL]][0, 1, 1, 0] [1, 8, 8, 32] [1, 1, 1, 1]
+// CHECK: %[[R:.+]] = scf.forall ({{.+}}) shared_outs(%{{.+}} = %[[IN]]) -> (tensor<1x8x8x32xf32>)
+// CHECK:   arith.maximumf
+// CHECK: %[[P:.+]] = tensor.insert_slice %[[R]] into %[[FILL]][0, 1, 1, 0] [1, 8, 8, 32] [1, 1, 1, 1]
+// CHECK: scf.forall (%[[Y:.+]]) in (8)
+// CHECK:   tensor.extract_slice %[[P]][0, %[[Y]], 0, 0] [1, 3, 10, 32]
+// CHECK:   %[[Y1:.+]] = affine.apply #{{.+}}(%[[Y]])
+// CHECK:   tensor.extract_slice %[[P]][0, %[[Y1]], 1, 0] [1, 1, 8, 32] [1, 1, 1, 1]
+// CHECK-NOT: tensor.extract_slice %[[R]]
+// CHECK: return
+func.func @residual_into_image(%x: tensor<1x10x10x32xf32>, %w1: tensor<3x3x32x32xf32>, %w2: tensor<3x3x32x32xf32>) -> tensor<1x8x8x32xf32> {
+  %0 = nn.conv2d %x, %w1 layout(nhwc) : (tensor<1x10x10x32xf32>, tensor<3x3x32x32xf32>) -> tensor<1x8x8x32xf32>
+  %1 = nn.relu %0 : tensor<1x8x8x32xf32>
+  %2 = nn.conv2d %1, %w2 layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x32xf32>, tensor<3x3x32x32xf32>) -> tensor<1x8x8x32xf32>
+  %3 = nn.add %2, %1 : (tensor<1x8x8x32xf32>, tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
+  return %3 : tensor<1x8x8x32xf32>
+}
