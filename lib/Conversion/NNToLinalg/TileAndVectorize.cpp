@@ -123,6 +123,15 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
   return tiles;
 }
 
+/// An elementwise op with one result that does not read its destination
+/// and writes it in order (identity map): it may compute into any tensor
+/// of its result's type, such as the interior of a padded image.
+bool writesOnlyItsResult(linalg::GenericOp op) {
+  return op->getNumResults() == 1 && isAllParallel(op) &&
+         !op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)) &&
+         op.getIndexingMapMatchingResult(op->getResult(0)).isIdentity();
+}
+
 /// Whole operands padded once, by (operand, padded shape).
 using PaddedCache = llvm::DenseMap<std::pair<Value, RankedTensorType>, Value>;
 
@@ -161,21 +170,38 @@ void hoistTilePad(RewriterBase &rewriter, tensor::PadOp pad,
   Value &padded = cache[{x, paddedType}];
   if (!padded) {
     OpBuilder::InsertionGuard guard(rewriter);
-    if (Operation *def = x.getDefiningOp())
+    // Like a padded image (`padAsFillAndCopy`): an alloc_tensor that CSE
+    // cannot merge with its equals, and an elementwise producer of `x`
+    // computes straight into it.
+    auto producer = x.getDefiningOp<linalg::GenericOp>();
+    bool inPlace = producer && writesOnlyItsResult(producer) &&
+                   producer->getBlock() == loop->getBlock();
+    Operation *def = x.getDefiningOp();
+    if (inPlace)
+      rewriter.setInsertionPoint(def);
+    else if (def)
       rewriter.setInsertionPointAfter(def);
     else
       rewriter.setInsertionPointToStart(x.getParentBlock());
     Location loc = x.getLoc();
-    Value empty =
-        tensor::EmptyOp::create(rewriter, loc, shape, xType.getElementType());
+    Value image = bufferization::AllocTensorOp::create(
+        rewriter, loc, paddedType, ValueRange{}, /*copy=*/Value(),
+        /*size_hint=*/Value(), /*memory_space=*/Attribute());
     Value v =
         arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(padAttr));
-    Value filled = linalg::FillOp::create(rewriter, loc, v, empty).getResult(0);
+    Value filled = linalg::FillOp::create(rewriter, loc, v, image).getResult(0);
     SmallVector<OpFoldResult> zeros(shape.size(), rewriter.getIndexAttr(0)),
-        ones(shape.size(), rewriter.getIndexAttr(1));
-    padded = tensor::InsertSliceOp::create(
-        rewriter, loc, x, filled, zeros,
-        getAsIndexOpFoldResult(rewriter.getContext(), xType.getShape()), ones);
+        ones(shape.size(), rewriter.getIndexAttr(1)),
+        sizes = getAsIndexOpFoldResult(rewriter.getContext(), xType.getShape());
+    if (inPlace) {
+      Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
+                                                      zeros, sizes, ones);
+      rewriter.modifyOpInPlace(
+          producer, [&] { producer.getDpsInitOperand(0)->set(interior); });
+      rewriter.setInsertionPointAfter(def);
+    }
+    padded = tensor::InsertSliceOp::create(rewriter, loc, x, filled, zeros,
+                                           sizes, ones);
   }
   rewriter.setInsertionPoint(pad);
   SmallVector<OpFoldResult> strides(shape.size(), rewriter.getIndexAttr(1));
@@ -522,12 +548,8 @@ LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad) {
   Location loc = pad.getLoc();
   Value source = pad.getSource();
   auto producer = source.getDefiningOp<linalg::GenericOp>();
-  bool writeInPlace =
-      producer && producer->getNumResults() == 1 &&
-      producer->getBlock() == pad->getBlock() && isAllParallel(producer) &&
-      !producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0)) &&
-      producer.getIndexingMapMatchingResult(producer->getResult(0))
-          .isIdentity();
+  bool writeInPlace = producer && writesOnlyItsResult(producer) &&
+                      producer->getBlock() == pad->getBlock();
   // The pad value must exist where the padded image is made.
   if (writeInPlace) {
     Operation *def = padValue.getDefiningOp();

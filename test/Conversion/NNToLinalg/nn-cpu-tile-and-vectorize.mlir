@@ -135,6 +135,23 @@ func.func @partial_rows(%x: tensor<197x64xf32>, %w: tensor<64x64xf32>, %b: tenso
   return %1 : tensor<197x64xf32>
 }
 
+// The padded rows' producer, when elementwise (a GELU here, a layer
+// norm or a residual add in a transformer), computes straight into the
+// padded operand: no copy of the activation before the tile loop.
+// CHECK-LABEL: func.func @partial_rows_in_place
+// CHECK: %[[IMG:.+]] = bufferization.alloc_tensor() : tensor<204x64xf32>
+// CHECK: %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[IMG]] : tensor<204x64xf32>)
+// CHECK: %[[IN:.+]] = tensor.extract_slice %[[F]][0, 0] [197, 64] [1, 1]
+// CHECK: %[[G:.+]] = scf.forall ({{.+}}) shared_outs(%{{.+}} = %[[IN]]) -> (tensor<197x64xf32>)
+// CHECK: %[[XP:.+]] = tensor.insert_slice %[[G]] into %[[F]][0, 0] [197, 64] [1, 1]
+// CHECK: scf.forall (%[[I:.+]], %{{.+}}) = (0, 0) to (197, 64) step (8, 32)
+// CHECK:   tensor.extract_slice %[[XP]][%[[I]], 0] [8, 64] [1, 1] : tensor<204x64xf32> to tensor<8x64xf32>
+func.func @partial_rows_in_place(%x: tensor<197x64xf32>, %w: tensor<64x64xf32>) -> tensor<197x64xf32> {
+  %0 = nn.gelu %x : tensor<197x64xf32>
+  %1 = nn.linear %0, %w : (tensor<197x64xf32>, tensor<64x64xf32>) -> tensor<197x64xf32>
+  return %1 : tensor<197x64xf32>
+}
+
 // An NCHW convolution computes in NHWC: the input's layout transpose
 // writes straight into the padded image's interior (8 x 8 blocks read
 // transposed), one pass instead of a transpose and a copy.
