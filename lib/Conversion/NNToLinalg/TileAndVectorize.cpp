@@ -788,6 +788,9 @@ struct NNCPUTileAndVectorizePass
     // A fused contraction's one reader (its epilogue), before tiling.
     llvm::DenseMap<Operation *, Operation *> epilogueOf;
     llvm::SmallPtrSet<Operation *, 16> rootSet;
+    // Layout transposes that take in a contraction's epilogue, both ways.
+    llvm::DenseMap<Operation *, Operation *> transposeOfEpilogue,
+        epilogueOfTranspose;
     SmallVector<Operation *> topLevel;
     for (Operation &op : func.getBody().getOps())
       topLevel.push_back(&op);
@@ -798,12 +801,19 @@ struct NNCPUTileAndVectorizePass
         continue;
       bool canFuse = fusible(linalgOp);
       // A contraction is fused only into an epilogue that is itself a root
-      // (consumers come first in this walk, so that is known): if the
-      // epilogue is fused further (into a transpose's tile), the
-      // contraction is tiled on its own.
+      // (consumers come first in this walk, so that is known), or into the
+      // layout transpose that is the epilogue's only reader (below); if the
+      // epilogue is fused further otherwise, the contraction is tiled on
+      // its own.
+      Operation *epilogueRoot = nullptr;
       if (canFuse && isContraction(linalgOp)) {
         Operation *user = *linalgOp->getUsers().begin();
-        if (!rootSet.contains(user))
+        epilogueRoot = user;
+        if (!rootSet.contains(user)) {
+          auto it = transposeOfEpilogue.find(user);
+          epilogueRoot = it == transposeOfEpilogue.end() ? nullptr : it->second;
+        }
+        if (!epilogueRoot)
           canFuse = false;
         // One contraction per epilogue (a residual add of two convolutions
         // fuses the first; the other is tiled on its own).
@@ -818,7 +828,24 @@ struct NNCPUTileAndVectorizePass
       if (canFuse) {
         fused.insert(linalgOp);
         if (isContraction(linalgOp))
-          epilogueOf[linalgOp] = *linalgOp->getUsers().begin();
+          epilogueOf[linalgOp] = epilogueRoot;
+      }
+      // A layout transpose of a contraction's epilogue (an NCHW
+      // convolution's output, computed in NHWC) that is the epilogue's only
+      // reader takes the epilogue and the contraction into its tiles: the
+      // register block is transposed in registers on its way out instead
+      // of stored, read back and transposed by a pass of its own.
+      if (auto t = dyn_cast<linalg::TransposeOp>(linalgOp.getOperation())) {
+        auto e = t.getInput().getDefiningOp<linalg::GenericOp>();
+        if (e && e->hasOneUse() && isAllParallel(e) &&
+            e->getBlock() == t->getBlock() &&
+            llvm::any_of(e.getDpsInputs(), [](Value in) {
+              auto c = in.getDefiningOp<linalg::LinalgOp>();
+              return c && isContraction(c) && c->hasOneUse();
+            })) {
+          transposeOfEpilogue[e] = t;
+          epilogueOfTranspose[t] = e;
+        }
       }
       bool fusedEverywhere =
           canFuse && !linalgOp->use_empty() &&
@@ -839,6 +866,35 @@ struct NNCPUTileAndVectorizePass
           fromContraction |= isContraction(l);
       SmallVector<int64_t> tiles =
           registerTile(root, vectorWidth, rows, fromContraction);
+      // A transpose that takes in a contraction's epilogue: the epilogue's
+      // register block, permuted (loop i of the transpose is loop perm[i]
+      // of the epilogue's identity-mapped output).
+      std::optional<SmallVector<int64_t>> order;
+      if (auto it = epilogueOfTranspose.find(root);
+          it != epilogueOfTranspose.end()) {
+        auto epilogue = cast<linalg::LinalgOp>(it->second);
+        ArrayRef<int64_t> perm =
+            cast<linalg::TransposeOp>(root.getOperation()).getPermutation();
+        SmallVector<int64_t> eTiles =
+            registerTile(epilogue, vectorWidth, rows, true);
+        if (!eTiles.empty() &&
+            epilogue.getIndexingMapMatchingResult(epilogue->getResult(0))
+                .isIdentity()) {
+          for (auto [i, p] : llvm::enumerate(perm))
+            tiles[i] = eTiles[p];
+          if (std::optional<SmallVector<int64_t>> eOrder =
+                  weightOuterOrder(epilogue, eTiles)) {
+            SmallVector<int64_t> inv(perm.size());
+            for (auto [i, p] : llvm::enumerate(perm))
+              inv[p] = i;
+            order.emplace();
+            for (int64_t d : *eOrder)
+              order->push_back(inv[d]);
+          }
+        }
+      } else {
+        order = weightOuterOrder(root, tiles);
+      }
       // Data movement (a padded image's fill and copy) is tiled into whole
       // planes of its two innermost dimensions, one per thread-pool
       // iteration; the plane's loops are left to LLVM (memset, vector
@@ -854,8 +910,7 @@ struct NNCPUTileAndVectorizePass
       scf::SCFTilingOptions tiling;
       tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
       tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      if (std::optional<SmallVector<int64_t>> order =
-              weightOuterOrder(root, tiles))
+      if (order)
         tiling.setInterchange(*order);
       scf::SCFTileAndFuseOptions options;
       options.setTilingOptions(tiling);

@@ -1,6 +1,7 @@
 // RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize -canonicalize | FileCheck %s
 // RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize="vector-width=8 rows=4" -canonicalize | FileCheck %s --check-prefix=AVX2
 // RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize="vector-width=2 rows=1" | FileCheck %s --check-prefix=PACK
+// RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -nn-sink-transposes -nn-fuse-elementwise -canonicalize -nn-cpu-tile-and-vectorize -canonicalize | FileCheck %s --check-prefix=NCHW
 
 // linear + bias + gelu: the gelu is the root; the contraction and the bias
 // broadcast are fused into its 8 x 32 register block (two vectors per row:
@@ -192,4 +193,22 @@ func.func @residual_into_image(%x: tensor<1x10x10x32xf32>, %w1: tensor<3x3x32x32
   %2 = nn.conv2d %1, %w2 layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x32xf32>, tensor<3x3x32x32xf32>) -> tensor<1x8x8x32xf32>
   %3 = nn.add %2, %1 : (tensor<1x8x8x32xf32>, tensor<1x8x8x32xf32>) -> tensor<1x8x8x32xf32>
   return %3 : tensor<1x8x8x32xf32>
+}
+
+// An NCHW convolution's output transpose takes its epilogue (bias, ReLU)
+// and the convolution itself into its tiles: each 8 x 32 register block
+// goes out transposed, straight into the NCHW result (no NHWC result and
+// no transpose pass of its own).
+// NCHW-LABEL: func.func @conv_out_nchw
+// NCHW: scf.forall (%{{.+}}) in (8) shared_outs(%{{.+}}) -> (tensor<1x32x8x8xf32>)
+// NCHW:   vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<8x32xf32>
+// NCHW:   arith.maximumf %{{.+}}, %{{.+}} : vector<8x32xf32>
+// NCHW:   vector.transfer_read {{.*}} : tensor<1x1x8x32xf32>, vector<1x32x1x8xf32>
+// NCHW:   vector.transfer_write {{.*}} : vector<1x32x1x8xf32>, tensor<1x32x1x8xf32>
+// NCHW-NOT: linalg.transpose
+// NCHW: return
+func.func @conv_out_nchw(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x3x3xf32>, %b: tensor<32xf32>) -> tensor<1x32x8x8xf32> {
+  %0 = nn.conv2d %x, %w bias(%b) layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<32x16x3x3xf32>, tensor<32xf32>) -> tensor<1x32x8x8xf32>
+  %1 = nn.relu %0 : tensor<1x32x8x8xf32>
+  return %1 : tensor<1x32x8x8xf32>
 }
