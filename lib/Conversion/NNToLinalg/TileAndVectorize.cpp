@@ -519,6 +519,102 @@ void packConstantWeights(RewriterBase &rewriter, linalg::LinalgOp op,
   }
 }
 
+/// `pad(transpose(x))` read only as a contraction's broadcast operand (an
+/// NCHW image padded for an NHWC convolution) is `transpose(pad(x))` with
+/// the padding permuted: the image is padded in its own layout (a copy of
+/// whole rows) and the convolution then reads it through its indexing map
+/// (`foldTransposedBroadcastOperands`), instead of a transpose into the
+/// padded NHWC image.
+LogicalResult padBeforeTranspose(RewriterBase &rewriter, tensor::PadOp pad) {
+  auto t = pad.getSource().getDefiningOp<linalg::TransposeOp>();
+  if (!t || !t->hasOneUse() || !pad->hasOneUse() ||
+      !pad.getConstantPaddingValue())
+    return failure();
+  auto user = dyn_cast<linalg::GenericOp>(*pad->getUsers().begin());
+  if (!user || !isContraction(user) || user.getNumDpsInputs() != 2 ||
+      user->getNumResults() != 1)
+    return failure();
+  AffineMap out = user.getIndexingMapMatchingResult(user->getResult(0));
+  if (out.getNumResults() == 0)
+    return failure();
+  auto vec = dyn_cast<AffineDimExpr>(out.getResults().back());
+  OpOperand *use = &*pad->getUses().begin();
+  if (!vec || user.isDpsInit(use) ||
+      user.getMatchingIndexingMap(use).isFunctionOfDim(vec.getPosition()))
+    return failure();
+  // Result dim j of the transpose is input dim perm[j].
+  ArrayRef<int64_t> perm = t.getPermutation();
+  SmallVector<OpFoldResult> low(perm.size()), high(perm.size());
+  for (auto [j, p] : llvm::enumerate(perm)) {
+    low[p] = pad.getMixedLowPad()[j];
+    high[p] = pad.getMixedHighPad()[j];
+  }
+  Location loc = pad.getLoc();
+  rewriter.setInsertionPoint(pad);
+  auto padded =
+      tensor::PadOp::create(rewriter, loc, Type(), t.getInput(), low, high,
+                            pad.getConstantPaddingValue(), pad.getNofold());
+  SmallVector<OpFoldResult> paddedSizes =
+      tensor::getMixedSizes(rewriter, loc, padded.getResult());
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t p : perm)
+    sizes.push_back(paddedSizes[p]);
+  Value init = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                       pad.getResultType().getElementType());
+  Value moved =
+      linalg::TransposeOp::create(rewriter, loc, padded.getResult(), init, perm)
+          .getResult()[0];
+  rewriter.replaceOp(pad, moved);
+  rewriter.eraseOp(t);
+  return success();
+}
+
+/// A contraction's broadcast operand (the one not indexed by the output's
+/// vector dimension: a convolution's image, a matmul's left side) that is a
+/// layout transpose read by nothing else is read in its original layout,
+/// the transpose folded into the operand's indexing map. Per reduction
+/// step the register block broadcasts `rows` scalars of it, which need no
+/// particular layout (an NCHW image's 8 pixels of a channel are even
+/// contiguous), so the transpose's whole pass over the operand is saved.
+/// (Not for the vector operand: its rows would become gathers.)
+void foldTransposedBroadcastOperands(RewriterBase &rewriter,
+                                     linalg::GenericOp op) {
+  if (!isContraction(op) || op.getNumDpsInputs() != 2 ||
+      op->getNumResults() != 1)
+    return;
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (out.getNumResults() == 0)
+    return;
+  auto vec = dyn_cast<AffineDimExpr>(out.getResults().back());
+  if (!vec)
+    return;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  bool changed = false;
+  SmallVector<Value> inputs(op.getDpsInputs());
+  for (auto [i, in] : llvm::enumerate(inputs)) {
+    auto t = in.getDefiningOp<linalg::TransposeOp>();
+    if (!t || !t->hasOneUse() || maps[i].isFunctionOfDim(vec.getPosition()))
+      continue;
+    // Result dim j of the transpose is input dim perm[j]: input dim d is
+    // indexed by what indexed result dim j with perm[j] == d.
+    ArrayRef<int64_t> perm = t.getPermutation();
+    SmallVector<AffineExpr> exprs(perm.size());
+    for (auto [j, p] : llvm::enumerate(perm))
+      exprs[p] = maps[i].getResult(j);
+    maps[i] = AffineMap::get(maps[i].getNumDims(), maps[i].getNumSymbols(),
+                             exprs, op.getContext());
+    inputs[i] = t.getInput();
+    changed = true;
+  }
+  if (!changed)
+    return;
+  rewriter.modifyOpInPlace(op, [&] {
+    for (auto [i, v] : llvm::enumerate(inputs))
+      op.getDpsInputOperand(i)->set(v);
+    op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+  });
+}
+
 /// A whole-tensor `tensor.pad` (a convolution's padded image, attention's
 /// padded blocks) as a fill of the padded shape and a write of the source
 /// into its interior. Bufferized as it comes, a pad is a memset and a copy
@@ -778,7 +874,11 @@ struct NNCPUTileAndVectorizePass
       return true;
     };
     for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
+      (void)padBeforeTranspose(rewriter, pad);
+    for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
       (void)padAsFillAndCopy(rewriter, pad);
+    for (auto op : llvm::to_vector(func.getBody().getOps<linalg::GenericOp>()))
+      foldTransposedBroadcastOperands(rewriter, op);
 
     // Roots: top-level linalg ops on tensors that no consumer's tile takes
     // in, consumers first. (Decided before any tiling: tiling changes the
@@ -806,6 +906,20 @@ struct NNCPUTileAndVectorizePass
       // epilogue is fused further otherwise, the contraction is tiled on
       // its own.
       Operation *epilogueRoot = nullptr;
+      if (auto it = epilogueOfTranspose.end(); isContraction(linalgOp)) {
+        // A contraction with no epilogue, read by a transpose that takes
+        // it into its tiles.
+        Operation *user =
+            linalgOp->hasOneUse() ? *linalgOp->getUsers().begin() : nullptr;
+        if (user &&
+            (it = epilogueOfTranspose.find(user)) !=
+                epilogueOfTranspose.end() &&
+            it->second == linalgOp.getOperation()) {
+          fused.insert(linalgOp);
+          epilogueOf[linalgOp] = user;
+          continue;
+        }
+      }
       if (canFuse && isContraction(linalgOp)) {
         Operation *user = *linalgOp->getUsers().begin();
         epilogueRoot = user;
@@ -835,14 +949,18 @@ struct NNCPUTileAndVectorizePass
       // reader takes the epilogue and the contraction into its tiles: the
       // register block is transposed in registers on its way out instead
       // of stored, read back and transposed by a pass of its own.
+      // (Or the contraction itself, when it has no epilogue.)
       if (auto t = dyn_cast<linalg::TransposeOp>(linalgOp.getOperation())) {
         auto e = t.getInput().getDefiningOp<linalg::GenericOp>();
-        if (e && e->hasOneUse() && isAllParallel(e) &&
-            e->getBlock() == t->getBlock() &&
-            llvm::any_of(e.getDpsInputs(), [](Value in) {
-              auto c = in.getDefiningOp<linalg::LinalgOp>();
-              return c && isContraction(c) && c->hasOneUse();
-            })) {
+        auto isFusedContraction = [](Value in) {
+          auto c = in.getDefiningOp<linalg::LinalgOp>();
+          return c && isContraction(c) && c->hasOneUse();
+        };
+        if (e && e->hasOneUse() && e->getBlock() == t->getBlock() &&
+            e->getNumResults() == 1 &&
+            ((isAllParallel(e) &&
+              llvm::any_of(e.getDpsInputs(), isFusedContraction)) ||
+             isContraction(e))) {
           transposeOfEpilogue[e] = t;
           epilogueOfTranspose[t] = e;
         }
@@ -877,9 +995,12 @@ struct NNCPUTileAndVectorizePass
             cast<linalg::TransposeOp>(root.getOperation()).getPermutation();
         SmallVector<int64_t> eTiles =
             registerTile(epilogue, vectorWidth, rows, true);
-        if (!eTiles.empty() &&
-            epilogue.getIndexingMapMatchingResult(epilogue->getResult(0))
-                .isIdentity()) {
+        AffineMap eOut =
+            epilogue.getIndexingMapMatchingResult(epilogue->getResult(0));
+        bool leadingIdentity = eOut.getNumResults() == perm.size();
+        for (auto [i, e] : llvm::enumerate(eOut.getResults()))
+          leadingIdentity &= e == rewriter.getAffineDimExpr(i);
+        if (!eTiles.empty() && leadingIdentity) {
           for (auto [i, p] : llvm::enumerate(perm))
             tiles[i] = eTiles[p];
           if (std::optional<SmallVector<int64_t>> eOrder =

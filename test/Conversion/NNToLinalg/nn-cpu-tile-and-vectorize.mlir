@@ -153,16 +153,24 @@ func.func @partial_rows_in_place(%x: tensor<197x64xf32>, %w: tensor<64x64xf32>) 
   return %1 : tensor<197x64xf32>
 }
 
-// An NCHW convolution computes in NHWC: the input's layout transpose
-// writes straight into the padded image's interior (8 x 8 blocks read
-// transposed), one pass instead of a transpose and a copy.
+// An NCHW convolution computes in NHWC, but reads its NCHW image as it
+// is: the image is padded in NCHW (a copy of whole rows into the padded
+// image's interior) and the register block broadcasts 8 contiguous pixels
+// of a channel per step (no transpose of the image). Its output transpose
+// takes the convolution into its tiles: each 8 x 16 block goes out
+// transposed, and no NHWC result exists.
 // CHECK-LABEL: func.func @padded_nchw_conv
-// CHECK-NOT: linalg.copy
-// CHECK: %[[FILL:.+]] = scf.forall (%{{.+}}) in (10) shared_outs(%{{.+}}) -> (tensor<1x10x10x16xf32>)
-// CHECK: %[[IN:.+]] = tensor.extract_slice %[[FILL]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
-// CHECK: %[[T:.+]] = scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (8, 16) step (1, 8) shared_outs(%{{.+}} = %[[IN]]) -> (tensor<1x8x8x16xf32>)
-// CHECK:   vector.transfer_read {{.*}} permutation_map = {{.*}} : tensor<1x8x1x8xf32>, vector<1x1x8x8xf32>
-// CHECK: tensor.insert_slice %[[T]] into %[[FILL]][0, 1, 1, 0] [1, 8, 8, 16] [1, 1, 1, 1]
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[FILL:.+]] = scf.forall (%{{.+}}) in (16) shared_outs(%{{.+}}) -> (tensor<1x16x10x10xf32>)
+// CHECK: %[[IN:.+]] = tensor.extract_slice %[[FILL]][0, 0, 1, 1] [1, 16, 8, 8] [1, 1, 1, 1]
+// CHECK: %[[COPY:.+]] = scf.forall (%{{.+}}) in (16) shared_outs(%{{.+}} = %[[IN]]) -> (tensor<1x16x8x8xf32>)
+// CHECK: %[[IMG:.+]] = tensor.insert_slice %[[COPY]] into %[[FILL]][0, 0, 1, 1] [1, 16, 8, 8] [1, 1, 1, 1]
+// CHECK: scf.forall (%[[Y:.+]]) in (8) shared_outs(%{{.+}}) -> (tensor<1x16x8x8xf32>)
+// CHECK:   tensor.extract_slice %[[IMG]][0, 0, %[[Y]], 0] [1, 16, 3, 10]
+// CHECK:   vector.fma {{.*}} : vector<8x16xf32>
+// CHECK:   vector.transfer_read {{.*}} : tensor<1x1x8x16xf32>, vector<1x16x1x8xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return
 func.func @padded_nchw_conv(%x: tensor<1x16x8x8xf32>, %w: tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32> {
   %0 = nn.conv2d %x, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32>
   return %0 : tensor<1x16x8x8xf32>
@@ -211,4 +219,19 @@ func.func @conv_out_nchw(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x3x3xf32>, %b
   %0 = nn.conv2d %x, %w bias(%b) layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<32x16x3x3xf32>, tensor<32xf32>) -> tensor<1x32x8x8xf32>
   %1 = nn.relu %0 : tensor<1x32x8x8xf32>
   return %1 : tensor<1x32x8x8xf32>
+}
+
+// An unpadded NCHW 1x1 convolution reads its image through its indexing
+// map (the image's transpose folded in) and writes its output transposed
+// from the register blocks: one loop nest, no transposes.
+// CHECK-LABEL: func.func @conv1x1_nchw
+// CHECK-NOT: linalg.transpose
+// CHECK: scf.forall
+// CHECK:   tensor.extract_slice %arg0
+// CHECK:   vector.fma {{.*}} : vector<8x32xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @conv1x1_nchw(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x1x1xf32>) -> tensor<1x32x8x8xf32> {
+  %0 = nn.conv2d %x, %w layout(nchw) : (tensor<1x16x8x8xf32>, tensor<32x16x1x1xf32>) -> tensor<1x32x8x8xf32>
+  return %0 : tensor<1x32x8x8xf32>
 }
