@@ -132,6 +132,54 @@ bool writesOnlyItsResult(linalg::GenericOp op) {
          op.getIndexingMapMatchingResult(op->getResult(0)).isIdentity();
 }
 
+/// `image` (a fresh tensor of static shape) with `value` in every element
+/// outside the box at `low` of `sizes`, which the caller writes: one fill
+/// per padded side of each dimension (for dimension d: the box's extent in
+/// the dimensions before d, the band in d, everything after), instead of a
+/// fill of the whole image that the box's contents then overwrite (a
+/// 58x58x64 image: 57 KB of border instead of 861 KB). A box with dynamic
+/// offsets or sizes gets the whole fill.
+Value fillBorder(RewriterBase &rewriter, Location loc, Value image, Value value,
+                 ArrayRef<OpFoldResult> low, ArrayRef<OpFoldResult> sizes) {
+  auto type = cast<RankedTensorType>(image.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> lo, sz;
+  for (int64_t d = 0; d < rank; ++d) {
+    std::optional<int64_t> l = getConstantIntValue(low[d]),
+                           s = getConstantIntValue(sizes[d]);
+    if (!l || !s || type.isDynamicDim(d))
+      return linalg::FillOp::create(rewriter, loc, value, image).getResult(0);
+    lo.push_back(*l);
+    sz.push_back(*s);
+  }
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t full = type.getDimSize(d);
+    for (auto [start, extent] :
+         {std::pair<int64_t, int64_t>{0, lo[d]},
+          std::pair<int64_t, int64_t>{lo[d] + sz[d], full - lo[d] - sz[d]}}) {
+      if (extent <= 0)
+        continue;
+      SmallVector<int64_t> offs, szs;
+      for (int64_t e = 0; e < rank; ++e) {
+        offs.push_back(e < d ? lo[e] : e == d ? start : 0);
+        szs.push_back(e < d ? sz[e] : e == d ? extent : type.getDimSize(e));
+      }
+      SmallVector<OpFoldResult> offsets =
+          getAsIndexOpFoldResult(rewriter.getContext(), offs);
+      SmallVector<OpFoldResult> bandSizes =
+          getAsIndexOpFoldResult(rewriter.getContext(), szs);
+      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+      Value band = tensor::ExtractSliceOp::create(rewriter, loc, image, offsets,
+                                                  bandSizes, strides);
+      Value filled =
+          linalg::FillOp::create(rewriter, loc, value, band).getResult(0);
+      image = tensor::InsertSliceOp::create(rewriter, loc, filled, image,
+                                            offsets, bandSizes, strides);
+    }
+  }
+  return image;
+}
+
 /// Whole operands padded once, by (operand, padded shape).
 using PaddedCache = llvm::DenseMap<std::pair<Value, RankedTensorType>, Value>;
 
@@ -189,10 +237,10 @@ void hoistTilePad(RewriterBase &rewriter, tensor::PadOp pad,
         /*size_hint=*/Value(), /*memory_space=*/Attribute());
     Value v =
         arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(padAttr));
-    Value filled = linalg::FillOp::create(rewriter, loc, v, image).getResult(0);
     SmallVector<OpFoldResult> zeros(shape.size(), rewriter.getIndexAttr(0)),
         ones(shape.size(), rewriter.getIndexAttr(1)),
         sizes = getAsIndexOpFoldResult(rewriter.getContext(), xType.getShape());
+    Value filled = fillBorder(rewriter, loc, image, v, zeros, sizes);
     if (inPlace) {
       Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
                                                       zeros, sizes, ones);
@@ -658,11 +706,10 @@ LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad) {
   Value image = bufferization::AllocTensorOp::create(
       rewriter, loc, type, ValueRange{}, /*copy=*/Value(),
       /*size_hint=*/Value(), /*memory_space=*/Attribute());
-  Value filled =
-      linalg::FillOp::create(rewriter, loc, padValue, image).getResult(0);
   SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
   SmallVector<OpFoldResult> sizes =
       tensor::getMixedSizes(rewriter, loc, source);
+  Value filled = fillBorder(rewriter, loc, image, padValue, offsets, sizes);
   SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
   Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
                                                   offsets, sizes, strides);

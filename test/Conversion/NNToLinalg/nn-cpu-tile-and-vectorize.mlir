@@ -108,12 +108,21 @@ func.func @packed_linear(%x: tensor<6x2xf32>) -> tensor<6x8xf32> {
   return %0 : tensor<6x8xf32>
 }
 
-// A padded image is a fill and a copy into its interior, each tiled into
-// whole planes (one per channel here) that the thread pool shares, instead
-// of a tensor.pad that bufferizes to a serial memset and copy.
+// A padded image is a fill of its border (one band per padded side) and a
+// copy into its interior, each tiled into whole planes (one per channel
+// here) that the thread pool shares, instead of a tensor.pad that
+// bufferizes to a serial memset and copy.
 // CHECK-LABEL: func.func @padded_image
 // CHECK-NOT: tensor.pad
-// CHECK: %[[FILL:.+]] = scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x10x34xf32>)
+// CHECK: bufferization.alloc_tensor() : tensor<1x4x10x34xf32>
+// CHECK: scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x1x34xf32>)
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 0, 0] [1, 4, 1, 34]
+// CHECK: scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x1x34xf32>)
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 9, 0] [1, 4, 1, 34]
+// CHECK: scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x8x1xf32>)
+// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 0] [1, 4, 8, 1]
+// CHECK: scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x8x1xf32>)
+// CHECK: %[[FILL:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 33] [1, 4, 8, 1]
 // CHECK: %[[COPY:.+]] = scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x8x32xf32>)
 // CHECK: tensor.insert_slice %[[COPY]] into %[[FILL]][0, 0, 1, 1] [1, 4, 8, 32] [1, 1, 1, 1]
 // CHECK-NOT: tensor.pad
@@ -126,7 +135,10 @@ func.func @padded_image(%x: tensor<1x4x8x32xf32>, %w: tensor<4x1x3x3xf32>) -> te
 // its static bound on a slice of the input padded once, before the tile
 // loop, to 197 + 8 - 1 rows; no tile copies its row panel.
 // CHECK-LABEL: func.func @partial_rows
-// CHECK: %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<204x64xf32>)
+// CHECK: %[[IMG:.+]] = bufferization.alloc_tensor() : tensor<204x64xf32>
+// CHECK: %[[B:.+]] = tensor.extract_slice %[[IMG]][197, 0] [7, 64] [1, 1]
+// CHECK: %[[Z:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[B]] : tensor<7x64xf32>)
+// CHECK: %[[F:.+]] = tensor.insert_slice %[[Z]] into %[[IMG]][197, 0] [7, 64] [1, 1]
 // CHECK: %[[XP:.+]] = tensor.insert_slice %arg0 into %[[F]][0, 0] [197, 64] [1, 1] : tensor<197x64xf32> into tensor<204x64xf32>
 // CHECK: scf.forall (%[[I:.+]], %{{.+}}) = (0, 0) to (197, 64) step (8, 32)
 // CHECK:   tensor.extract_slice %[[XP]][%[[I]], 0] [8, 64] [1, 1] : tensor<204x64xf32> to tensor<8x64xf32>
@@ -141,7 +153,9 @@ func.func @partial_rows(%x: tensor<197x64xf32>, %w: tensor<64x64xf32>, %b: tenso
 // padded operand: no copy of the activation before the tile loop.
 // CHECK-LABEL: func.func @partial_rows_in_place
 // CHECK: %[[IMG:.+]] = bufferization.alloc_tensor() : tensor<204x64xf32>
-// CHECK: %[[F:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[IMG]] : tensor<204x64xf32>)
+// CHECK: %[[B:.+]] = tensor.extract_slice %[[IMG]][197, 0] [7, 64] [1, 1]
+// CHECK: %[[Z:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%[[B]] : tensor<7x64xf32>)
+// CHECK: %[[F:.+]] = tensor.insert_slice %[[Z]] into %[[IMG]][197, 0] [7, 64] [1, 1]
 // CHECK: %[[IN:.+]] = tensor.extract_slice %[[F]][0, 0] [197, 64] [1, 1]
 // CHECK: %[[G:.+]] = scf.forall ({{.+}}) shared_outs(%{{.+}} = %[[IN]]) -> (tensor<197x64xf32>)
 // CHECK: %[[XP:.+]] = tensor.insert_slice %[[G]] into %[[F]][0, 0] [197, 64] [1, 1]
@@ -161,7 +175,8 @@ func.func @partial_rows_in_place(%x: tensor<197x64xf32>, %w: tensor<64x64xf32>) 
 // transposed, and no NHWC result exists.
 // CHECK-LABEL: func.func @padded_nchw_conv
 // CHECK-NOT: linalg.transpose
-// CHECK: %[[FILL:.+]] = scf.forall (%{{.+}}) in (16) shared_outs(%{{.+}}) -> (tensor<1x16x10x10xf32>)
+// CHECK: bufferization.alloc_tensor() : tensor<1x16x10x10xf32>
+// CHECK: %[[FILL:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 9] [1, 16, 8, 1]
 // CHECK: %[[IN:.+]] = tensor.extract_slice %[[FILL]][0, 0, 1, 1] [1, 16, 8, 8] [1, 1, 1, 1]
 // CHECK: %[[COPY:.+]] = scf.forall (%{{.+}}) in (16) shared_outs(%{{.+}} = %[[IN]]) -> (tensor<1x16x8x8xf32>)
 // CHECK: %[[IMG:.+]] = tensor.insert_slice %[[COPY]] into %[[FILL]][0, 0, 1, 1] [1, 16, 8, 8] [1, 1, 1, 1]
@@ -184,7 +199,7 @@ func.func @padded_nchw_conv(%x: tensor<1x16x8x8xf32>, %w: tensor<16x16x3x3xf32>)
 // copy that is copied in.
 // CHECK-LABEL: func.func @residual_into_image
 // CHECK: %[[IMG:.+]] = bufferization.alloc_tensor() : tensor<1x10x10x32xf32>
-// CHECK: %[[FILL:.+]] = scf.forall (%{{.+}}) in (10) shared_outs(%{{.+}} = %[[IMG]])
+// CHECK: %[[FILL:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 1, 9, 0] [1, 8, 1, 32]
 // CHECK: %[[IN:.+]] = tensor.extract_slice %[[FILL]][0, 1, 1, 0] [1, 8, 8, 32] [1, 1, 1, 1]
 // CHECK: %[[R:.+]] = scf.forall ({{.+}}) shared_outs(%{{.+}} = %[[IN]]) -> (tensor<1x8x8x32xf32>)
 // CHECK:   arith.maximumf
