@@ -126,8 +126,10 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  if (options.parallel)
-    pm.addPass(acc::createNNCPURuntimeAllocator());
+  // Every heap allocation is checked (NULL: the entry returns 3).
+  acc::NNCPURuntimeAllocatorOptions allocator;
+  allocator.runtime = options.parallel;
+  pm.addPass(acc::createNNCPURuntimeAllocator(allocator));
   pm.addPass(createCanonicalizerPass());
 }
 

@@ -85,7 +85,17 @@ def NNCPURuntimeAllocator : Pass<"nn-cpu-runtime-allocator",
     after each `acc_rt_parallel_for` the entry asks `acc_rt_take_failure`
     and returns 3 if the loop failed. Buffers allocated before the failure
     are not freed.
+
+    With `runtime=false` (single-threaded code, which links no runtime)
+    the allocation functions keep their names (`malloc`, `aligned_alloc`,
+    `free`, or the generic ones) and only the checks are added: an entry
+    whose `malloc` returns NULL returns 3.
   }];
+  let options = [
+    Option<"runtime", "runtime", "bool", /*default=*/"true",
+           "Rename the allocation functions to acc's runtime (off: keep "
+           "them, and only check their results)">
+  ];
 }
 
 def NNCPUReturnStatus : Pass<"nn-cpu-return-status", "::mlir::ModuleOp"> {

@@ -312,8 +312,13 @@ struct NNCPUPromoteTileBuffersPass
 };
 struct NNCPURuntimeAllocatorPass
     : public acc::impl::NNCPURuntimeAllocatorBase<NNCPURuntimeAllocatorPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (!runtime) {
+      addFailureChecks(module, /*entriesOnly=*/true);
+      return;
+    }
     const std::pair<StringRef, StringRef> names[] = {
         {"_mlir_memref_to_llvm_alloc", "acc_rt_alloc"},
         {"_mlir_memref_to_llvm_aligned_alloc", "acc_rt_aligned_alloc"},
@@ -350,7 +355,8 @@ struct NNCPURuntimeAllocatorPass
   /// (returning nothing) reports it (`acc_rt_fail`) and stops its chunk,
   /// and the entry returns 3 after the loop (`acc_rt_take_failure`).
   /// Buffers allocated before the failure are not freed.
-  static void addFailureChecks(ModuleOp module) {
+  /// `entriesOnly`: without the runtime, only entries can report.
+  static void addFailureChecks(ModuleOp module, bool entriesOnly = false) {
     MLIRContext *ctx = module.getContext();
     Type i32 = IntegerType::get(ctx, 32), voidT = LLVM::LLVMVoidType::get(ctx);
     SmallVector<LLVM::LLVMFuncOp> funcs(module.getOps<LLVM::LLVMFuncOp>());
@@ -358,7 +364,8 @@ struct NNCPURuntimeAllocatorPass
       if (func.isExternal())
         continue;
       Type result = func.getFunctionType().getReturnType();
-      bool entry = result == i32, body = isa<LLVM::LLVMVoidType>(result);
+      bool entry = result == i32,
+           body = !entriesOnly && isa<LLVM::LLVMVoidType>(result);
       if (!entry && !body)
         continue;
       SmallVector<LLVM::CallOp> allocs, loops;
@@ -366,7 +373,12 @@ struct NNCPURuntimeAllocatorPass
         std::optional<StringRef> callee = call.getCallee();
         if (!callee)
           return;
-        if (*callee == "acc_rt_alloc" || *callee == "acc_rt_aligned_alloc")
+        if (llvm::is_contained(
+                {StringRef("acc_rt_alloc"), StringRef("acc_rt_aligned_alloc"),
+                 StringRef("malloc"), StringRef("aligned_alloc"),
+                 StringRef("_mlir_memref_to_llvm_alloc"),
+                 StringRef("_mlir_memref_to_llvm_aligned_alloc")},
+                *callee))
           allocs.push_back(call);
         else if (entry && *callee == kParallelFor)
           loops.push_back(call);
@@ -383,9 +395,13 @@ struct NNCPURuntimeAllocatorPass
         Value three = LLVM::ConstantOp::create(b, loc, i32, 3);
         LLVM::ReturnOp::create(b, loc, ValueRange{three});
         // A failure left over from an earlier call is not this call's.
-        b.setInsertionPointToStart(&func.getBody().front());
-        LLVM::CallOp::create(
-            b, loc, declare(module, "acc_rt_take_failure", i32), ValueRange{});
+        // (Code without parallel loops calls nothing of the runtime.)
+        if (!loops.empty()) {
+          b.setInsertionPointToStart(&func.getBody().front());
+          LLVM::CallOp::create(b, loc,
+                               declare(module, "acc_rt_take_failure", i32),
+                               ValueRange{});
+        }
       } else {
         LLVM::CallOp::create(b, loc, declare(module, "acc_rt_fail", voidT),
                              ValueRange{});

@@ -64,3 +64,4 @@ llvm.func @entry(%n: i64, %body: !llvm.ptr, %ctx: !llvm.ptr) -> i32 {
 llvm.func @acc_rt_alloc(i64) -> !llvm.ptr
 // expected-error @+1 {{cannot be renamed: 'acc_rt_alloc' exists already}}
 llvm.func @_mlir_memref_to_llvm_alloc(i64) -> !llvm.ptr
+
