@@ -439,6 +439,45 @@ SmallVector<int64_t> rowTile(linalg::LinalgOp op, int64_t width) {
   return tiles;
 }
 
+/// Tile sizes for a plain reduction root (a norm's statistics, a global
+/// pool): each parallel loop cut into single rows, except the output's
+/// innermost loop when it is also the input's contiguous one (channels of
+/// an NHWC pool, reduced over the image), cut into `width`-wide column
+/// blocks; reductions stay whole. Each thread-pool iteration then reduces
+/// its own rows whole, so the reduction runs on every core and its
+/// results do not depend on the thread count. Empty when there is a
+/// single row to reduce.
+SmallVector<int64_t> reductionTile(linalg::LinalgOp op, int64_t width) {
+  if (isContraction(op) || op.getNumReductionLoops() == 0 ||
+      op.getNumParallelLoops() == 0 || op.getNumDpsInputs() != 1)
+    return {};
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> its = op.getIteratorTypesArray();
+  unsigned n = ranges.size();
+  std::optional<unsigned> vecDim;
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  AffineMap in = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  if (out.getNumResults() && in.getNumResults() &&
+      out.getResults().back() == in.getResults().back())
+    if (auto d = dyn_cast<AffineDimExpr>(out.getResults().back()))
+      vecDim = d.getPosition();
+  SmallVector<int64_t> tiles(n, 0);
+  bool several = false;
+  for (unsigned d = 0; d < n; ++d) {
+    if (its[d] != utils::IteratorType::parallel)
+      continue;
+    tiles[d] = 1;
+    if (vecDim && d == *vecDim)
+      tiles[d] = ShapedType::isDynamic(ranges[d])
+                     ? width
+                     : std::min<int64_t>(width, ranges[d]);
+    several |= ShapedType::isDynamic(ranges[d]) || ranges[d] > tiles[d];
+  }
+  if (!several)
+    return {};
+  return tiles;
+}
+
 /// Static size in bytes of a tensor value (0 if dynamic).
 int64_t staticBytes(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
@@ -1071,6 +1110,8 @@ struct NNCPUTileAndVectorizePass
         tiles.assign(root.getNumLoops(), 1);
         tiles[tiles.size() - 1] = tiles[tiles.size() - 2] = 0;
       }
+      if (tiles.empty())
+        tiles = reductionTile(root, vectorWidth);
       if (tiles.empty())
         continue;
       // The tile loops are parallel (they only cover parallel dimensions):

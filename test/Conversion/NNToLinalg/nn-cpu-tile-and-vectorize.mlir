@@ -250,3 +250,17 @@ func.func @conv1x1_nchw(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x1x1xf32>) -> 
   %0 = nn.conv2d %x, %w layout(nchw) : (tensor<1x16x8x8xf32>, tensor<32x16x1x1xf32>) -> tensor<1x32x8x8xf32>
   return %0 : tensor<1x32x8x8xf32>
 }
+
+// A plain reduction (a layer norm's row sums) is tiled into single rows on
+// the thread pool, each row reduced whole (results independent of the
+// thread count), instead of one serial loop nest.
+// CHECK-LABEL: func.func @layer_norm_rows
+// CHECK: scf.forall (%[[R:.+]]) in (197) shared_outs(%{{.+}}) -> (tensor<1x197xf32>)
+// CHECK:   tensor.extract_slice %arg0[0, %[[R]], 0] [1, 1, 768] [1, 1, 1]
+// CHECK:   linalg.generic {{.*}} iterator_types = ["reduction"]
+func.func @layer_norm_rows(%x: tensor<1x197x768xf32>) -> tensor<1x197x768xf32> {
+  %g = arith.constant dense<1.5> : tensor<768xf32>
+  %b = arith.constant dense<0.5> : tensor<768xf32>
+  %0 = nn.layer_norm %x weight(%g) bias(%b) {axis = 2 : i64, epsilon = 9.99999997E-7 : f32} : (tensor<1x197x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<1x197x768xf32>
+  return %0 : tensor<1x197x768xf32>
+}
