@@ -362,6 +362,11 @@ def attention_cases():
         attention_case("attn_balanced_blocks", 1, 2, 1, 197, 150, 16, 16, scale=0.3),
         attention_case("attn_balanced_mask", 1, 2, 2, 197, 197, 8, 8,
                        mask_shape=(197, 197)),
+        # Key lengths that four 64-key blocks divide are taken 256 keys at
+        # a time (full attention only), with and without an additive mask.
+        attention_case("attn_wide_key_blocks", 1, 2, 2, 128, 512, 16, 16),
+        attention_case("attn_wide_key_blocks_mask", 1, 1, 1, 70, 256, 8, 8,
+                       mask_shape=(70, 256)),
     ]
 
 

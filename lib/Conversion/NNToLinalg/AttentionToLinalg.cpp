@@ -145,6 +145,12 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
           nkOrig % keyBlock != 0 && roundUp(nkOrig, 32) <= 4 * keyBlock &&
           roundUp(nkOrig, 32) < roundUp(nkOrig, keyBlock))
         kBlock = roundUp(nkOrig, 32);
+      // Key lengths that four key blocks divide take them four at a time:
+      // a 64 x 256 score block rescales the running output (and computes
+      // its row max and sum) once per 256 keys instead of four times
+      // (N = 4096 on one thread: 404 -> 370 ms, 74% -> 79% of peak).
+      if (!ShapedType::isDynamic(nkOrig) && nkOrig % (4 * keyBlock) == 0)
+        kBlock = 4 * keyBlock;
     }
     auto padRows = [&](Value t, int64_t dim, int64_t to) -> Value {
       auto type = cast<RankedTensorType>(t.getType());

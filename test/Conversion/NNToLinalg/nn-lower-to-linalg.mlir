@@ -2,8 +2,10 @@
 // RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -split-input-file | FileCheck %s --check-prefix=NHWC
 
 // Flash attention: tiled over query blocks and key/value blocks with an
-// online softmax. No Nq x Nk tensor exists anywhere: tiles are 64 x 64 (the
-// default blocks; static because 4096 is a multiple of them). The (batch,
+// online softmax. No Nq x Nk tensor exists anywhere: tiles are 64 x 256
+// (64-query blocks; 4096 keys are a multiple of four 64-key blocks, which
+// full attention takes at once: one rescale of the running output per 256
+// keys). The (batch,
 // head, query block) tiles are one scf.forall (the unit batch folds away).
 // The keys are transposed once, before the tiles, to [B, H, D, Nk]; the
 // scale multiplies each query block once, not every score block.
@@ -16,9 +18,9 @@
 // CHECK:       arith.mulf %{{.+}}, %cst
 // Running max (-inf), running sum (0) and accumulator (0):
 // CHECK:     linalg.fill ins(%cst{{.*}} : f32) outs(%{{.+}} : tensor<64xf32>)
-// CHECK:     scf.for %[[J0:.+]] = %c0 to %c4096 step %c64 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>)
+// CHECK:     scf.for %[[J0:.+]] = %c0 to %c4096 step %c256 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>)
 // CHECK:       tensor.extract_slice %arg2[0, %[[H]], %[[J0]], 0]
-// CHECK:       tensor.extract_slice %[[KT]][0, %[[H]], 0, %[[J0]]] [1, 1, 64, 64] [1, 1, 1, 1] : tensor<1x8x64x4096xf32> to tensor<64x64xf32>
+// CHECK:       tensor.extract_slice %[[KT]][0, %[[H]], 0, %[[J0]]] [1, 1, 64, 256] [1, 1, 1, 1] : tensor<1x8x64x4096xf32> to tensor<64x256xf32>
 // Without a mask there is no select and no scf.if:
 // CHECK-NOT:   scf.if
 // CHECK:       math.exp
