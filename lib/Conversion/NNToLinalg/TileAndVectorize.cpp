@@ -992,15 +992,11 @@ struct NNCPUTileAndVectorizePass
       // epilogue is fused further otherwise, the contraction is tiled on
       // its own.
       Operation *epilogueRoot = nullptr;
-      if (auto it = epilogueOfTranspose.end(); isContraction(linalgOp)) {
-        // A contraction with no epilogue, read by a transpose that takes
-        // it into its tiles.
-        Operation *user =
-            linalgOp->hasOneUse() ? *linalgOp->getUsers().begin() : nullptr;
-        if (user &&
-            (it = epilogueOfTranspose.find(user)) !=
-                epilogueOfTranspose.end() &&
-            it->second == linalgOp.getOperation()) {
+      // A contraction with no epilogue, read only by a transpose that takes
+      // it into its tiles.
+      if (isContraction(linalgOp) && linalgOp->hasOneUse()) {
+        Operation *user = *linalgOp->getUsers().begin();
+        if (epilogueOfTranspose.lookup(user) == linalgOp.getOperation()) {
           fused.insert(linalgOp);
           epilogueOf[linalgOp] = user;
           continue;
@@ -1094,9 +1090,15 @@ struct NNCPUTileAndVectorizePass
             SmallVector<int64_t> inv(perm.size());
             for (auto [i, p] : llvm::enumerate(perm))
               inv[p] = i;
-            order.emplace();
-            for (int64_t d : *eOrder)
-              order->push_back(inv[d]);
+            // (Only tiled loops are ordered: the output's, which the
+            // transpose has.)
+            if (llvm::all_of(*eOrder, [&](int64_t d) {
+                  return d < static_cast<int64_t>(perm.size());
+                })) {
+              order.emplace();
+              for (int64_t d : *eOrder)
+                order->push_back(inv[d]);
+            }
           }
         }
       } else {
