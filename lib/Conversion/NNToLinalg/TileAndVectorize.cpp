@@ -830,6 +830,45 @@ tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp op,
   return result;
 }
 
+/// The loop order for stepping `op`'s reductions (its parallel loops
+/// first): the weight's (the operand indexed by the output's vector
+/// dimension) memory order, an HWCF filter's kh, kw, c, when the other
+/// operand (the image) also has that last reduction innermost (NHWC).
+/// Each step then reads the next contiguous row of both, instead of a
+/// filter row 3 x 3 x C apart (ResNet-18, NHWC inside: 35.0 -> 33.1 ms
+/// on one thread). An NCHW image keeps the generic's order.
+std::optional<SmallVector<int64_t>> reductionOrder(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2)
+    return std::nullopt;
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (out.getNumResults() == 0)
+    return std::nullopt;
+  auto vec = dyn_cast<AffineDimExpr>(out.getResults().back());
+  if (!vec)
+    return std::nullopt;
+  AffineMap weight, image;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap m = op.getMatchingIndexingMap(in);
+    (m.isFunctionOfDim(vec.getPosition()) ? weight : image) = m;
+  }
+  if (!weight || !image || image.getNumResults() == 0)
+    return std::nullopt;
+  SmallVector<utils::IteratorType> its = op.getIteratorTypesArray();
+  SmallVector<int64_t> order;
+  for (auto [d, it] : llvm::enumerate(its))
+    if (it == utils::IteratorType::parallel)
+      order.push_back(d);
+  for (AffineExpr e : weight.getResults())
+    if (auto d = dyn_cast<AffineDimExpr>(e);
+        d && its[d.getPosition()] == utils::IteratorType::reduction)
+      order.push_back(d.getPosition());
+  if (order.size() != its.size() ||
+      image.getResults().back() !=
+          getAffineDimExpr(order.back(), op.getContext()))
+    return std::nullopt;
+  return order;
+}
+
 /// Tiles `op` with `parallelTiles` on its parallel loops (0: untiled) and
 /// steps each reduction loop one iteration at a time.
 void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
@@ -839,6 +878,8 @@ void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
       parallelTiles[d] = 1;
   scf::SCFTilingOptions tiling;
   tiling.setTileSizes(getAsIndexOpFoldResult(op->getContext(), parallelTiles));
+  if (std::optional<SmallVector<int64_t>> order = reductionOrder(op))
+    tiling.setInterchange(*order);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), tiling);

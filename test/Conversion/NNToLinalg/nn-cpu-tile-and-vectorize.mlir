@@ -264,3 +264,17 @@ func.func @layer_norm_rows(%x: tensor<1x197x768xf32>) -> tensor<1x197x768xf32> {
   %0 = nn.layer_norm %x weight(%g) bias(%b) {axis = 2 : i64, epsilon = 9.99999997E-7 : f32} : (tensor<1x197x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<1x197x768xf32>
   return %0 : tensor<1x197x768xf32>
 }
+
+// An NHWC convolution steps its reductions in the filter's memory order
+// (kh, kw, then the channels innermost): each step reads the next
+// contiguous row of the filter and of the image.
+// CHECK-LABEL: func.func @nhwc_reduction_order
+// CHECK: scf.forall
+// CHECK:   scf.for %{{.+}} = %c0 to %c3 step %c1
+// CHECK:     scf.for %{{.+}} = %c0 to %c3 step %c1
+// CHECK:       scf.for %{{.+}} = %c0 to %c16 step %c1
+// CHECK:         vector.fma
+func.func @nhwc_reduction_order(%x: tensor<1x10x10x16xf32>, %w: tensor<3x3x16x32xf32>) -> tensor<1x8x8x32xf32> {
+  %0 = nn.conv2d %x, %w layout(nhwc) : (tensor<1x10x10x16xf32>, tensor<3x3x16x32xf32>) -> tensor<1x8x8x32xf32>
+  return %0 : tensor<1x8x8x32xf32>
+}
