@@ -146,16 +146,26 @@ def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
     `nn-lower-to-linalg`. Each root (a linalg op whose result no other linalg
     op reads: the end of a producer chain such as conv -> bias -> relu) is
     tiled with `TilingInterface` into a register block: `vector-width`
-    elements along its innermost parallel dimension, `rows` along the next
-    one of a contraction, 1 elsewhere, and reduction dimensions stepped one
-    at a time (an outer-product update). Its producers are fused into the
-    tile: fills, elementwise and broadcast ops, and the contraction that
-    feeds the root directly. The tiled ops with static shapes are then
-    vectorized (`vector.contract`, `vector.transfer_*`); ops that the
-    vectorizer does not handle stay scalar loops, still correct.
+    elements along its innermost parallel dimension (two vectors for a
+    contraction), `rows` along the next one of a contraction, 1 elsewhere,
+    and reduction dimensions stepped one at a time (an outer-product
+    update, in the filter's memory order when the image is NHWC). Its
+    producers are fused into the tile: fills, elementwise and broadcast
+    ops, and the contraction that feeds the root directly; a layout
+    transpose of a contraction's result takes the contraction and its
+    epilogue into its tiles. Plain reductions are tiled one row per
+    iteration. The tile loops are `scf.forall` (the thread pool's grain).
 
-    Ops inside loops (the attention tiles, which have dynamic sizes) are left
-    to the later passes.
+    Before tiling: padded images become a fill of their border and a write
+    of the source into the interior (by the source's elementwise producer
+    itself when it can), in a `bufferization.alloc_tensor` of their own;
+    a layout transpose read only as a contraction's image operand folds
+    into that operand's indexing map; constant weights are packed into
+    panels. Partial tiles run at their static bound on operands padded
+    once. Contractions inside loops (attention's block products) get
+    register blocks too. The tiled ops with static shapes are then
+    vectorized; ops that the vectorizer does not handle stay scalar
+    loops, still correct.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",

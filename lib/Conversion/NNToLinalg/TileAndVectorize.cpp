@@ -46,6 +46,19 @@ bool isContraction(linalg::LinalgOp op) {
   return op.getNumReductionLoops() > 0 && op.getNumDpsInputs() >= 2;
 }
 
+/// The loop of `op`'s vector dimension: the innermost dimension of its
+/// (first) result, when that is a plain loop. A contraction's operand
+/// indexed by it is the weight (read as vectors), the other the image
+/// (read as broadcast scalars).
+std::optional<unsigned> outputVectorDim(linalg::LinalgOp op) {
+  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (out.getNumResults() == 0)
+    return std::nullopt;
+  if (auto d = dyn_cast<AffineDimExpr>(out.getResults().back()))
+    return d.getPosition();
+  return std::nullopt;
+}
+
 /// Register-block tile sizes for `op`, or an empty vector to leave it alone.
 SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
                                   int64_t rows, bool feedsFromContraction) {
@@ -621,13 +634,10 @@ LogicalResult padBeforeTranspose(RewriterBase &rewriter, tensor::PadOp pad) {
   if (!user || !isContraction(user) || user.getNumDpsInputs() != 2 ||
       user->getNumResults() != 1)
     return failure();
-  AffineMap out = user.getIndexingMapMatchingResult(user->getResult(0));
-  if (out.getNumResults() == 0)
-    return failure();
-  auto vec = dyn_cast<AffineDimExpr>(out.getResults().back());
+  std::optional<unsigned> vec = outputVectorDim(user);
   OpOperand *use = &*pad->getUses().begin();
   if (!vec || user.isDpsInit(use) ||
-      user.getMatchingIndexingMap(use).isFunctionOfDim(vec.getPosition()))
+      user.getMatchingIndexingMap(use).isFunctionOfDim(*vec))
     return failure();
   // Result dim j of the transpose is input dim perm[j].
   ArrayRef<int64_t> perm = t.getPermutation();
@@ -669,10 +679,7 @@ void foldTransposedBroadcastOperands(RewriterBase &rewriter,
   if (!isContraction(op) || op.getNumDpsInputs() != 2 ||
       op->getNumResults() != 1)
     return;
-  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
-  if (out.getNumResults() == 0)
-    return;
-  auto vec = dyn_cast<AffineDimExpr>(out.getResults().back());
+  std::optional<unsigned> vec = outputVectorDim(op);
   if (!vec)
     return;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -680,7 +687,7 @@ void foldTransposedBroadcastOperands(RewriterBase &rewriter,
   SmallVector<Value> inputs(op.getDpsInputs());
   for (auto [i, in] : llvm::enumerate(inputs)) {
     auto t = in.getDefiningOp<linalg::TransposeOp>();
-    if (!t || !t->hasOneUse() || maps[i].isFunctionOfDim(vec.getPosition()))
+    if (!t || !t->hasOneUse() || maps[i].isFunctionOfDim(*vec))
       continue;
     // Result dim j of the transpose is input dim perm[j]: input dim d is
     // indexed by what indexed result dim j with perm[j] == d.
@@ -838,18 +845,13 @@ tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp op,
 /// filter row 3 x 3 x C apart (ResNet-18, NHWC inside: 35.0 -> 33.1 ms
 /// on one thread). An NCHW image keeps the generic's order.
 std::optional<SmallVector<int64_t>> reductionOrder(linalg::LinalgOp op) {
-  if (op.getNumDpsInputs() != 2)
-    return std::nullopt;
-  AffineMap out = op.getIndexingMapMatchingResult(op->getResult(0));
-  if (out.getNumResults() == 0)
-    return std::nullopt;
-  auto vec = dyn_cast<AffineDimExpr>(out.getResults().back());
-  if (!vec)
+  std::optional<unsigned> vec = outputVectorDim(op);
+  if (op.getNumDpsInputs() != 2 || !vec)
     return std::nullopt;
   AffineMap weight, image;
   for (OpOperand *in : op.getDpsInputOperands()) {
     AffineMap m = op.getMatchingIndexingMap(in);
-    (m.isFunctionOfDim(vec.getPosition()) ? weight : image) = m;
+    (m.isFunctionOfDim(*vec) ? weight : image) = m;
   }
   if (!weight || !image || image.getNumResults() == 0)
     return std::nullopt;
