@@ -674,8 +674,15 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
     Value init = emptyTensor(rewriter, loc, sizes, elt);
     init = fill(rewriter, loc, init, cstF(rewriter, loc, elt, padValue));
     MLIRContext *ctx = rewriter.getContext();
-    AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
-               y = getAffineDimExpr(2, ctx), x = getAffineDimExpr(3, ctx),
+    // Loops in the output's memory order, (n, c, oy, ox) or (n, oy, ox, c):
+    // the innermost is the contiguous one that vectorizes. (NHWC pooling
+    // in the NCHW order vectorized across 8 pixels, strided gathers and
+    // transposes: ResNet-18's 3x3/2 max pool took 0.27 ms, ONNX Runtime's
+    // 0.11.)
+    AffineExpr n = getAffineDimExpr(0, ctx),
+               c = getAffineDimExpr(nchw ? 1 : 3, ctx),
+               y = getAffineDimExpr(nchw ? 2 : 1, ctx),
+               x = getAffineDimExpr(nchw ? 3 : 2, ctx),
                ky = getAffineDimExpr(4, ctx), kx = getAffineDimExpr(5, ctx);
     AffineExpr iy = y * s[0] + ky, ix = x * s[1] + kx;
     // As in linalg's pooling ops, an (unread) window operand names the

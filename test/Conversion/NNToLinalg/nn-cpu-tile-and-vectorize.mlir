@@ -108,6 +108,22 @@ func.func @packed_linear(%x: tensor<6x2xf32>) -> tensor<6x8xf32> {
   return %0 : tensor<6x8xf32>
 }
 
+// An NCHW image steps its reductions channels outermost (c, kh, kw), so
+// the filter's panels store their rows in that order, [F / 4][C][KH][KW][4]
+// (w[f][c][0][kx] = 4f + 2c + kx): each step reads the next row of its
+// panel, not rows KW x C apart (the filter's own HWCF order). The
+// generic reads the panel through the permuted map.
+// PACK-LABEL: func.func @packed_nchw_filter
+// PACK:  %[[P:.+]] = arith.constant dense<{{\[\[\[\[\[}}0.000000e+00, 4.000000e+00, 8.000000e+00, 1.200000e+01], [1.000000e+00, 5.000000e+00, 9.000000e+00, 1.300000e+01]]], {{\[\[\[}}2.000000e+00, 6.000000e+00, 1.000000e+01, 1.400000e+01], [3.000000e+00, 7.000000e+00, 1.100000e+01, 1.500000e+01]]]], {{.+}} : tensor<2x2x1x2x4xf32>
+// PACK:  scf.forall (%[[F:.+]], %{{.+}}, %{{.+}}, %{{.+}}) = (0, 0, 0, 0) to (8, 1, 3, 3) step (4, 1, 1, 1)
+// PACK:    %[[I:.+]] = affine.apply #{{.+}}(%[[F]])
+// PACK:    tensor.extract_slice %[[P]][%[[I]], 0, 0, 0, 0] [1, 2, 1, 2, 4] [1, 1, 1, 1, 1] : tensor<2x2x1x2x4xf32> to tensor<2x1x2x4xf32>
+func.func @packed_nchw_filter(%x: tensor<1x2x3x4xf32>) -> tensor<1x8x3x3xf32> {
+  %w = arith.constant dense<[[[[0.0, 1.0]], [[2.0, 3.0]]], [[[4.0, 5.0]], [[6.0, 7.0]]], [[[8.0, 9.0]], [[10.0, 11.0]]], [[[12.0, 13.0]], [[14.0, 15.0]]], [[[16.0, 17.0]], [[18.0, 19.0]]], [[[20.0, 21.0]], [[22.0, 23.0]]], [[[24.0, 25.0]], [[26.0, 27.0]]], [[[28.0, 29.0]], [[30.0, 31.0]]]]> : tensor<8x2x1x2xf32>
+  %0 = nn.conv2d %x, %w layout(nchw) : (tensor<1x2x3x4xf32>, tensor<8x2x1x2xf32>) -> tensor<1x8x3x3xf32>
+  return %0 : tensor<1x8x3x3xf32>
+}
+
 // A padded image is a fill of its border (one band per padded side) and a
 // copy into its interior, each tiled into whole planes (one per channel
 // here) that the thread pool shares, instead of a tensor.pad that
@@ -277,4 +293,19 @@ func.func @layer_norm_rows(%x: tensor<1x197x768xf32>) -> tensor<1x197x768xf32> {
 func.func @nhwc_reduction_order(%x: tensor<1x10x10x16xf32>, %w: tensor<3x3x16x32xf32>) -> tensor<1x8x8x32xf32> {
   %0 = nn.conv2d %x, %w layout(nhwc) : (tensor<1x10x10x16xf32>, tensor<3x3x16x32xf32>) -> tensor<1x8x8x32xf32>
   return %0 : tensor<1x8x8x32xf32>
+}
+
+// An NHWC max pool's loops follow its output's memory order (n, oy, ox, c):
+// its register block is 8 pixels x 32 channels, channels in the vector
+// lanes, read with contiguous loads (not 8-lane vectors of pixels gathered
+// at the stride and transposed).
+// CHECK-LABEL: func.func @max_pool_nhwc
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 8) step (32, 1)
+// CHECK-NOT: permutation_map
+// CHECK:   arith.maximumf %{{.+}}, %{{.+}} : vector<8x32xf32>
+// CHECK-NOT: permutation_map
+// CHECK: return
+func.func @max_pool_nhwc(%x: tensor<1x16x16x64xf32>) -> tensor<1x8x8x64xf32> {
+  %0 = nn.max_pool2d %x layout(nhwc) {kernel_size = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<1x16x16x64xf32> -> tensor<1x8x8x64xf32>
+  return %0 : tensor<1x8x8x64xf32>
 }
