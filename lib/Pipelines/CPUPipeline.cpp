@@ -87,6 +87,7 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   if (options.vectorize) {
     pm.addNestedPass<func::FuncOp>(acc::createNNHoistVectorTransfers());
     pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(acc::createNNCPUPrefetchPanels());
   }
   // The outermost parallel tile loops go to the thread pool; the others
   // become sequential loops.

@@ -180,6 +180,28 @@ def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
   ];
 }
 
+def NNCPUPrefetchPanels : Pass<"nn-cpu-prefetch-panels", "::mlir::func::FuncOp"> {
+  let summary = "Prefetch the next panel of a large packed weight";
+  let description = [{
+    After bufferization. A deep layer's packed weight panels (a 3x3x512x512
+    filter: 9.4 MB) do not stay in cache between calls, and each panel is
+    reused by few tiles (7 register blocks of a 7x7 image): the first tile
+    of each panel waits on memory at the rate of its FMAs. Each vector read
+    (inside a reduction loop) of a panel `[p, 0, .., 0]` of a constant
+    global of at least `min-bytes` also prefetches the same position of
+    panel p + 1, one `memref.prefetch` per cache line, so that the next
+    panel streams in while this one's tiles compute.
+  }];
+  let options = [
+    Option<"minBytes", "min-bytes", "int64_t", /*default=*/"1048576",
+           "Smallest weight (bytes) whose panels are prefetched">,
+    Option<"locality", "locality", "unsigned", /*default=*/"2",
+           "Locality hint of the prefetches (0-3)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def NNCopyToLinalg : Pass<"nn-copy-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy so that copies become loops";
   let description = [{

@@ -1,0 +1,101 @@
+//===- PrefetchPanels.cpp - Prefetch the next weight panel ----------------===//
+//
+// Part of the acc project.
+//
+//===----------------------------------------------------------------------===//
+//
+// A deep layer's packed weight (a 3x3x512x512 filter: 9.4 MB) does not stay
+// in cache between calls, and its tiles reuse each panel only a few times
+// (a 7x7 image: 7 register blocks per panel). The first tile of a panel
+// then waits on memory at the rate of its FMAs while the other tiles run
+// from L2. Each vector read of a large panel also prefetches the same
+// position of the next panel, so that the next panel streams in while this
+// one's tiles compute.
+//
+//===----------------------------------------------------------------------===//
+
+#include "acc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace acc {
+#define GEN_PASS_DEF_NNCPUPREFETCHPANELS
+#include "acc/Conversion/Passes.h.inc"
+} // namespace acc
+
+using namespace mlir;
+
+namespace {
+struct NNCPUPrefetchPanelsPass
+    : public acc::impl::NNCPUPrefetchPanelsBase<NNCPUPrefetchPanelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<vector::TransferReadOp> reads;
+    getOperation().walk([&](vector::TransferReadOp r) { reads.push_back(r); });
+    for (vector::TransferReadOp read : reads) {
+      if (read.getVectorType().getRank() != 1 ||
+          !read->getParentOfType<scf::ForOp>())
+        continue;
+      // The chain of views from a global's panel down to the read.
+      SmallVector<memref::SubViewOp> chain;
+      Value src = read.getBase();
+      memref::GetGlobalOp global;
+      while (auto sv = src.getDefiningOp<memref::SubViewOp>()) {
+        chain.push_back(sv);
+        src = sv.getSource();
+        if ((global = src.getDefiningOp<memref::GetGlobalOp>()))
+          break;
+      }
+      if (!global)
+        continue;
+      memref::SubViewOp panel = chain.back();
+      auto type = cast<MemRefType>(global.getType());
+      int64_t bytes =
+          type.getNumElements() * (type.getElementTypeBitWidth() / 8);
+      // A panel: [p, 0, .., 0] of a [P, ..] global, p dynamic.
+      ArrayRef<int64_t> offs = panel.getStaticOffsets();
+      if (!type.hasStaticShape() || type.getRank() < 2 || bytes < minBytes ||
+          type.getDimSize(0) < 2 || !ShapedType::isDynamic(offs[0]) ||
+          panel.getStaticSizes()[0] != 1 ||
+          llvm::any_of(offs.drop_front(), [](int64_t o) { return o != 0; }))
+        continue;
+      OpBuilder b(panel);
+      Location loc = read.getLoc();
+      Value p = panel.getOffsets()[0];
+      Value next = arith::MinUIOp::create(
+          b, loc,
+          arith::AddIOp::create(b, loc, p,
+                                arith::ConstantIndexOp::create(b, loc, 1)),
+          arith::ConstantIndexOp::create(b, loc, type.getDimSize(0) - 1));
+      IRMapping map;
+      map.map(p, next);
+      Operation *nextPanel = b.clone(*panel, map);
+      IRMapping views;
+      views.map(panel.getResult(), nextPanel->getResult(0));
+      b.setInsertionPoint(read);
+      Value view = nextPanel->getResult(0);
+      for (memref::SubViewOp sv : llvm::reverse(ArrayRef(chain).drop_back()))
+        view = b.clone(*sv, views)->getResult(0), views.map(sv, view);
+      // One prefetch per cache line of the vector.
+      int64_t elems = read.getVectorType().getNumElements();
+      int64_t perLine = std::max<int64_t>(
+          1, 64 / (read.getVectorType().getElementTypeBitWidth() / 8));
+      SmallVector<Value> idx(read.getIndices());
+      for (int64_t e = 0; e < elems; e += perLine) {
+        SmallVector<Value> at = idx;
+        if (e)
+          at.back() = arith::AddIOp::create(
+              b, loc, idx.back(), arith::ConstantIndexOp::create(b, loc, e));
+        memref::PrefetchOp::create(b, loc, view, at, /*isWrite=*/false,
+                                   /*localityHint=*/locality,
+                                   /*isDataCache=*/true);
+      }
+    }
+  }
+};
+} // namespace
