@@ -411,6 +411,21 @@ def worker(args):
 # Driver
 # ---------------------------------------------------------------------------
 
+def cpu_model():
+    """The CPU's model name (the machines of a pool differ: Xeons, Zen 5 EPYCs)
+    and its core count, for the report's header."""
+    info = {}
+    try:
+        for line in open("/proc/cpuinfo"):
+            key, _, value = line.partition(":")
+            info.setdefault(key.strip(), value.strip())
+    except OSError:
+        return platform.processor() or platform.machine()
+    return "%s (family %s, model %s), %d CPUs" % (
+        info.get("model name", "?"), info.get("cpu family", "?"), info.get("model", "?"),
+        os.cpu_count() or 0)
+
+
 def has_avx512():
     try:
         return "avx512f" in open("/proc/cpuinfo").read()
@@ -588,7 +603,7 @@ def main():
                 if peer + "_ms" in pr and "acc_ms" in pr:
                     r[peer + "_ms"] = pr[peer + "_ms"]
                     r[peer + "_ratio"] = pr[peer + "_ms"] / pr["acc_ms"]
-    report = {"stamp": stamp, "quick": args.quick, "machine": platform.processor() or platform.machine(),
+    report = {"stamp": stamp, "quick": args.quick, "machine": cpu_model(),
               "peak_gflops": peak, "results": rows, "peers": peers}
     jpath = os.path.join(args.out, stamp + ".json")
     json.dump(report, open(jpath, "w"), indent=1)
@@ -605,6 +620,7 @@ def markdown(report):
         info = report["peers"].get(peer, {})
         return info.get("version") or "skipped (%s)" % info.get("missing", "not probed")
     lines = ["# acc bench %s%s" % (report["stamp"], " (quick)" if report["quick"] else ""), "",
+             "Machine: %s" % report.get("machine", "unknown"), "",
              "Peak fp32 FMA measured in this run: " + ", ".join(
                  "%s thread(s) %.0f GFLOP/s" % (t, g) for t, g in sorted(report["peak_gflops"].items())),
              "", "Peers: ONNX Runtime %s; IREE %s. Their ratios (peer time / acc time) come "

@@ -190,11 +190,18 @@ def NNCPUPrefetchPanels : Pass<"nn-cpu-prefetch-panels", "::mlir::func::FuncOp">
     (inside a reduction loop) of a panel `[p, 0, .., 0]` of a constant
     global of at least `min-bytes` also prefetches the same position of
     panel p + 1, one `memref.prefetch` per cache line, so that the next
-    panel streams in while this one's tiles compute.
+    panel streams in while this one's tiles compute. Only when the module's
+    constant globals add up to `min-total-bytes` or more (weights that do
+    not stay in the last-level cache between calls); otherwise the
+    prefetches would only take load slots.
   }];
   let options = [
     Option<"minBytes", "min-bytes", "int64_t", /*default=*/"1048576",
            "Smallest weight (bytes) whose panels are prefetched">,
+    Option<"minTotalBytes", "min-total-bytes", "int64_t",
+           /*default=*/"33554432",
+           "Prefetch only when the module's constants add up to this many "
+           "bytes (more than a last-level cache holds)">,
     Option<"locality", "locality", "unsigned", /*default=*/"2",
            "Locality hint of the prefetches (0-3)">
   ];

@@ -35,6 +35,19 @@ struct NNCPUPrefetchPanelsPass
   using Base::Base;
 
   void runOnOperation() override {
+    // Only when the module's constants cannot stay in cache between calls
+    // (ResNet-18: 47 MB): a single layer's 9.4 MB filter stays in L3, and
+    // the prefetches then only cost load slots (the 7x7x512 layer alone:
+    // 0.89 -> 1.15 ms).
+    if (auto module = getOperation()->getParentOfType<ModuleOp>()) {
+      int64_t total = 0;
+      for (auto g : module.getOps<memref::GlobalOp>())
+        if (g.getConstant() && g.getType().hasStaticShape())
+          total += g.getType().getNumElements() *
+                   (g.getType().getElementTypeBitWidth() / 8);
+      if (total < minTotalBytes)
+        return;
+    }
     SmallVector<vector::TransferReadOp> reads;
     getOperation().walk([&](vector::TransferReadOp r) { reads.push_back(r); });
     for (vector::TransferReadOp read : reads) {

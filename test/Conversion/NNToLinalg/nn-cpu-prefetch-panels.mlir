@@ -1,11 +1,14 @@
-// RUN: acc-opt %s -nn-cpu-prefetch-panels="min-bytes=1024" | FileCheck %s
-// RUN: acc-opt %s -nn-cpu-prefetch-panels | FileCheck %s --check-prefix=SMALL
+// RUN: acc-opt %s -nn-cpu-prefetch-panels="min-bytes=1024 min-total-bytes=1024" | FileCheck %s
+// RUN: acc-opt %s -nn-cpu-prefetch-panels="min-total-bytes=1024" | FileCheck %s --check-prefix=SMALL
+// RUN: acc-opt %s -nn-cpu-prefetch-panels="min-bytes=1024" | FileCheck %s --check-prefix=SMALL
 
 // Each vector read of panel p of a packed weight (inside the reduction
 // loop) also prefetches the same position of panel p + 1 (the last panel
 // prefetches itself), one prefetch per 64-byte line of the vector: a
 // 32-lane f32 read, two lines. Weights under min-bytes (default 1 MiB, in
-// cache anyway) are left alone.
+// cache anyway) are left alone, and so are all reads of a module whose
+// constants add up to less than min-total-bytes (default 32 MiB: they stay
+// in the last-level cache between calls).
 // CHECK-LABEL: func.func @panel_reads
 // CHECK: %[[G:.+]] = memref.get_global @panels
 // CHECK: scf.forall (%[[P:.+]]) in (4)
