@@ -92,8 +92,10 @@ struct NNCPUPrefetchPanelsPass
       views.map(panel.getResult(), nextPanel->getResult(0));
       b.setInsertionPoint(read);
       Value view = nextPanel->getResult(0);
-      for (memref::SubViewOp sv : llvm::reverse(ArrayRef(chain).drop_back()))
-        view = b.clone(*sv, views)->getResult(0), views.map(sv, view);
+      for (memref::SubViewOp sv : llvm::reverse(ArrayRef(chain).drop_back())) {
+        view = b.clone(*sv, views)->getResult(0);
+        views.map(sv.getResult(), view);
+      }
       // One prefetch per cache line of the vector.
       int64_t elems = read.getVectorType().getNumElements();
       int64_t perLine = std::max<int64_t>(
