@@ -16,9 +16,11 @@
 
 #include "acc/Conversion/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -30,6 +32,35 @@ namespace acc {
 using namespace mlir;
 
 namespace {
+/// How many tiles read each panel: the product of the trip counts of the
+/// loops of the `scf.forall` that picks the panel (`p` is one of its
+/// induction variables, through affine.apply) other than that one.
+std::optional<int64_t> tilesPerPanel(Value p) {
+  while (auto apply = p.getDefiningOp<affine::AffineApplyOp>()) {
+    if (apply.getMapOperands().size() != 1)
+      return std::nullopt;
+    p = apply.getMapOperands()[0];
+  }
+  auto arg = dyn_cast<BlockArgument>(p);
+  auto forall =
+      arg ? dyn_cast<scf::ForallOp>(arg.getOwner()->getParentOp()) : nullptr;
+  if (!forall)
+    return std::nullopt;
+  std::optional<SmallVector<int64_t>> lbs =
+      getConstantIntValues(forall.getMixedLowerBound());
+  std::optional<SmallVector<int64_t>> ubs =
+      getConstantIntValues(forall.getMixedUpperBound());
+  std::optional<SmallVector<int64_t>> steps =
+      getConstantIntValues(forall.getMixedStep());
+  if (!lbs || !ubs || !steps)
+    return std::nullopt;
+  int64_t tiles = 1;
+  for (auto [i, iv] : llvm::enumerate(forall.getInductionVars()))
+    if (iv != arg)
+      tiles *= llvm::divideCeil((*ubs)[i] - (*lbs)[i], (*steps)[i]);
+  return tiles;
+}
+
 struct NNCPUPrefetchPanelsPass
     : public acc::impl::NNCPUPrefetchPanelsBase<NNCPUPrefetchPanelsPass> {
   using Base::Base;
@@ -77,9 +108,14 @@ struct NNCPUPrefetchPanelsPass
           panel.getStaticSizes()[0] != 1 ||
           llvm::any_of(offs.drop_front(), [](int64_t o) { return o != 0; }))
         continue;
+      // Panels read by many tiles (a 14x14 image: 28 register blocks) are
+      // fetched from memory during a small share of their use already.
+      Value p = panel.getOffsets()[0];
+      std::optional<int64_t> tiles = tilesPerPanel(p);
+      if (!tiles || *tiles > maxTilesPerPanel)
+        continue;
       OpBuilder b(panel);
       Location loc = read.getLoc();
-      Value p = panel.getOffsets()[0];
       Value next = arith::MinUIOp::create(
           b, loc,
           arith::AddIOp::create(b, loc, p,

@@ -48,3 +48,29 @@ func.func @panel_reads(%out: memref<4x32xf32>) {
   }
   return
 }
+
+// A panel that many tiles read (16 here, over max-tiles-per-panel = 8) is
+// fetched during a small share of its use already: no prefetches.
+// CHECK-LABEL: func.func @panel_reused
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @panel_reused(%out: memref<4x16x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %f0 = arith.constant 0.0 : f32
+  %zero = arith.constant dense<0.0> : vector<32xf32>
+  %g = memref.get_global @panels : memref<4x8x32xf32>
+  scf.forall (%p, %t) in (4, 16) {
+    %panel = memref.subview %g[%p, 0, 0] [1, 8, 32] [1, 1, 1] : memref<4x8x32xf32> to memref<8x32xf32, strided<[32, 1], offset: ?>>
+    %sum = scf.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (vector<32xf32>) {
+      %row = memref.subview %panel[%k, 0] [1, 32] [1, 1] : memref<8x32xf32, strided<[32, 1], offset: ?>> to memref<1x32xf32, strided<[32, 1], offset: ?>>
+      %v = vector.transfer_read %row[%c0, %c0], %f0 {in_bounds = [true]} : memref<1x32xf32, strided<[32, 1], offset: ?>>, vector<32xf32>
+      %a = arith.addf %acc, %v : vector<32xf32>
+      scf.yield %a : vector<32xf32>
+    }
+    %o = memref.subview %out[%p, %t, 0] [1, 1, 32] [1, 1, 1] : memref<4x16x32xf32> to memref<32xf32, strided<[1], offset: ?>>
+    vector.transfer_write %sum, %o[%c0] {in_bounds = [true]} : vector<32xf32>, memref<32xf32, strided<[1], offset: ?>>
+  }
+  return
+}
