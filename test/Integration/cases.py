@@ -356,6 +356,12 @@ def attention_cases():
         attention_case("attn_static_window", 1, 4, 2, 256, 256, 16, 16, "sliding_window", 37),
         attention_case("attn_static_window_d64", 1, 2, 2, 320, 320, 64, 64, "sliding_window", 100),
         attention_case("attn_static_mask", 1, 2, 2, 128, 128, 8, 8, "causal", mask_shape=(128, 128)),
+        # Causal over 576 positions: query blocks past 256 take the keys
+        # before them 256 at a time, then 64-blocks up to the diagonal; with
+        # an additive mask sliced to both block widths too.
+        attention_case("attn_static_causal_wide", 1, 2, 2, 576, 576, 16, 16, "causal"),
+        attention_case("attn_static_causal_wide_mask", 1, 1, 1, 576, 576, 16, 16, "causal",
+                       mask_shape=(576, 576)),
         # Lengths the 64-blocks divide badly get balanced blocks: 197
         # queries in 4 blocks of 56 (ViT), 150 keys in one block of 160;
         # with an additive mask over the padded rows and keys too.

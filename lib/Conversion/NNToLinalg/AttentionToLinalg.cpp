@@ -301,18 +301,21 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     Value m0 = filled(b, loc, {bq}, elt, negInf);
     Value l0 = filled(b, loc, {bq}, elt, 0.0);
     Value acc0 = filled(b, loc, {bq, Dv}, elt, 0.0);
-    auto kLoop = scf::ForOp::create(b, loc, kStart, kEnd, bkStep,
-                                    ValueRange{m0, l0, acc0});
-    b.setInsertionPointToStart(kLoop.getBody());
-    {
+    // One loop over the key blocks of `blk` keys in [lo, hi), carrying
+    // (m, l, acc) from `init`.
+    auto keyLoop = [&](Value lo, Value hi, int64_t blk,
+                       ValueRange init) -> scf::ForOp {
+      Value step = cstIdx(b, loc, blk);
+      auto kLoop = scf::ForOp::create(b, loc, lo, hi, step, init);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(kLoop.getBody());
       Value j0 = kLoop.getInductionVar();
       Value m = kLoop.getRegionIterArgs()[0], l = kLoop.getRegionIterArgs()[1],
             acc = kLoop.getRegionIterArgs()[2];
       Value bk =
-          staticK
-              ? bkStep
-              : Value(arith::MinSIOp::create(
-                    b, loc, bkStep, arith::SubIOp::create(b, loc, kEnd, j0)));
+          staticK ? step
+                  : Value(arith::MinSIOp::create(
+                        b, loc, step, arith::SubIOp::create(b, loc, kEnd, j0)));
       Value vTile = slice2D(b, loc, v, bi, hk, j0, bk, Dv);
 
       // s = Q Kᵀ over (i, j, d), with the key block as [D, bk] (a slice of
@@ -513,7 +516,28 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
             yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], x));
           });
       scf::YieldOp::create(b, loc, ValueRange{mNew, lNew, accNew});
+      return kLoop;
+    };
+    SmallVector<Value> state = {m0, l0, acc0};
+    Value kMid = kStart;
+    // Causal: the keys before the query block's first position are visible
+    // to all its queries; those in whole blocks of 4 key blocks go first,
+    // 256 at a time (the row max, sum and rescale once per 256 keys, as
+    // for full attention), the rest up to the diagonal in key blocks.
+    // N = 1024 on one thread: 6.5 -> 5.9 ms.
+    int64_t wide = 4 * kBlock;
+    if (kind == MaskKind::Causal && staticK) {
+      Value wideStep = cstIdx(b, loc, wide);
+      Value wideEnd = arith::MulIOp::create(
+          b, loc, arith::DivUIOp::create(b, loc, firstPos, wideStep), wideStep);
+      wideEnd = arith::MinSIOp::create(
+          b, loc, arith::MaxSIOp::create(b, loc, wideEnd, kStart), kEnd);
+      state = llvm::to_vector<3>(
+          llvm::map_range(keyLoop(kStart, wideEnd, wide, state).getResults(),
+                          [](OpResult r) -> Value { return r; }));
+      kMid = wideEnd;
     }
+    scf::ForOp kLoop = keyLoop(kMid, kEnd, kBlock, state);
     b.setInsertionPointAfter(kLoop);
     Value lFinal = kLoop.getResult(1), accFinal = kLoop.getResult(2);
     Value oTile = generic(

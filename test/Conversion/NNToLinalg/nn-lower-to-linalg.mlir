@@ -37,12 +37,21 @@ func.func @attention_full(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf3
 
 // Causal: the key loop of a query block ends at its last query position
 // (min(i0 + bq, Nk)), so blocks above the diagonal are never visited; only
-// blocks that cross the diagonal take the masked path of the scf.if.
+// blocks that cross the diagonal take the masked path of the scf.if. The
+// keys before the block's first position that fill whole blocks of 256 go
+// first, 256 at a time (one row max, sum and rescale per 256 keys), the
+// rest in blocks of 64 up to the diagonal.
 // CHECK-LABEL: func.func @attention_causal
 // CHECK-NOT: 4096x4096
 // CHECK: scf.forall (%{{.+}}, %[[I0:.+]]) = (0, 0) to (8, 4096) step (1, 64)
 // CHECK:   %[[END:.+]] = arith.minsi %{{.+}}, %c4096
-// CHECK:   scf.for %{{.+}} = %c0 to %[[END]] step %c64
+// CHECK:   %[[W:.+]] = arith.divui %{{.+}}, %c256
+// CHECK:   %[[W1:.+]] = arith.muli %[[W]], %c256
+// CHECK:   %[[W2:.+]] = arith.maxsi %[[W1]], %c0
+// CHECK:   %[[MID:.+]] = arith.minsi %[[W2]], %[[END]]
+// CHECK:   %[[WIDE:.+]]:3 = scf.for %{{.+}} = %c0 to %[[MID]] step %{{.+}} iter_args({{.*}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>)
+// CHECK:     tensor.extract_slice {{.*}} to tensor<64x256xf32>
+// CHECK:   scf.for %{{.+}} = %[[MID]] to %[[END]] step %{{.+}} iter_args(%{{.+}} = %[[WIDE]]#0, %{{.+}} = %[[WIDE]]#1, %{{.+}} = %[[WIDE]]#2)
 // CHECK:     %[[EDGE:.+]] = arith.cmpi sgt
 // CHECK:     scf.if %[[EDGE]] -> (tensor<64x64xf32>)
 // CHECK:       linalg.index 0
