@@ -362,6 +362,8 @@ def attention_cases():
         attention_case("attn_static_causal_wide", 1, 2, 2, 576, 576, 16, 16, "causal"),
         attention_case("attn_static_causal_wide_mask", 1, 1, 1, 576, 576, 16, 16, "causal",
                        mask_shape=(576, 576)),
+        # A mask per head (Swin's relative bias): its slice follows the head.
+        attention_case("attn_head_mask", 1, 3, 3, 24, 24, 8, 8, mask_shape=(3, 24, 24)),
         # Lengths the 64-blocks divide badly get balanced blocks: 197
         # queries in 4 blocks of 56 (ViT), 150 keys in one block of 160;
         # with an additive mask over the padded rows and keys too.

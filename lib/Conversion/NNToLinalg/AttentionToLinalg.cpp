@@ -301,12 +301,12 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     Value m0 = filled(b, loc, {bq}, elt, negInf);
     Value l0 = filled(b, loc, {bq}, elt, 0.0);
     Value acc0 = filled(b, loc, {bq, Dv}, elt, 0.0);
-    // One loop over the key blocks of `blk` keys in [lo, hi), carrying
+    // One loop over the key blocks of `blk` keys in [from, to), carrying
     // (m, l, acc) from `init`.
-    auto keyLoop = [&](Value lo, Value hi, int64_t blk,
+    auto keyLoop = [&](Value from, Value to, int64_t blk,
                        ValueRange init) -> scf::ForOp {
       Value step = cstIdx(b, loc, blk);
-      auto kLoop = scf::ForOp::create(b, loc, lo, hi, step, init);
+      auto kLoop = scf::ForOp::create(b, loc, from, to, step, init);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(kLoop.getBody());
       Value j0 = kLoop.getInductionVar();
@@ -465,7 +465,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       Value mNew =
           generic(b, loc, {s2}, m, {map(2, {i, j}), map(2, {i})}, {kPar, kRed},
                   [](OpBuilder &bb, Location l, ValueRange a) {
-                    yieldV(bb, l, arith::MaximumFOp::create(bb, l, a[0], a[1]));
+                    yieldV(bb, l, arith::MaxNumFOp::create(bb, l, a[0], a[1]));
                   });
       // A row that has seen only -inf keeps a safe max of 0 so that
       // exp(-inf - 0) = 0 instead of NaN.

@@ -51,7 +51,7 @@ func.func @linear_bias_gelu(%x: tensor<64x128xf32>, %w: tensor<256x128xf32>, %b:
 // CHECK:       scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 64) step (8, 32)
 // CHECK:         vector.transfer_write %cst{{.*}} : vector<8x32xf32>, tensor<8x32xf32>
 // CHECK:     vector.fma {{.*}} : vector<8x32xf32>
-// CHECK:     vector.multi_reduction <maximumf>, {{.*}} : vector<64xf32> to f32
+// CHECK:     vector.multi_reduction <maxnumf>, {{.*}} : vector<64xf32> to f32
 // CHECK:     vector.multi_reduction <add>, {{.*}} : vector<64xf32> to f32
 // CHECK:     vector.fma {{.*}} : vector<8x32xf32>
 // CHECK-NOT: math.exp
