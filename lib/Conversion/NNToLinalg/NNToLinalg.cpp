@@ -991,11 +991,14 @@ struct SoftmaxLowering : public OpRewritePattern<SoftmaxOp> {
     auto identity = [](OpBuilder &, Location, Value x, ValueRange) {
       return x;
     };
+    // The row max as maxnum: its lane reductions vectorize (see
+    // nn-cpu-tile-and-vectorize); a NaN in the row still makes the whole
+    // row NaN, through its exp in the sum.
     Value mx = reduceTrailing(
         rewriter, loc, in, axis, true, -std::numeric_limits<double>::infinity(),
         {}, identity,
         [](OpBuilder &b, Location l, Value acc, Value x) -> Value {
-          return arith::MaximumFOp::create(b, l, acc, x);
+          return arith::MaxNumFOp::create(b, l, acc, x);
         });
     Value sum = reduceTrailing(
         rewriter, loc, in, axis, true, 0.0, {mx},
