@@ -461,12 +461,20 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         s2 = ifOp.getResult(0);
       }
 
-      // m' = max(m, rowmax(s)); the init of the reduction is m itself.
-      Value mNew =
-          generic(b, loc, {s2}, m, {map(2, {i, j}), map(2, {i})}, {kPar, kRed},
-                  [](OpBuilder &bb, Location l, ValueRange a) {
-                    yieldV(bb, l, arith::MaxNumFOp::create(bb, l, a[0], a[1]));
-                  });
+      // m' = max(m, rowmax(s)), in a block-local buffer; m's own buffer
+      // takes m' at the end of the block, after its last read (alpha).
+      // Reduced into m itself, the read of the old m after it made
+      // bufferization allocate a new m per key block (a runtime allocation
+      // and free per 32 x 32 block of a sliding window).
+      auto maxOf = [](OpBuilder &bb, Location l, ValueRange a) {
+        yieldV(bb, l, arith::MaxNumFOp::create(bb, l, a[0], a[1]));
+      };
+      Value rowMax =
+          generic(b, loc, {s2}, filled(b, loc, {bq}, elt, negInf),
+                  {map(2, {i, j}), map(2, {i})}, {kPar, kRed}, maxOf);
+      Value mMax =
+          generic(b, loc, {m, rowMax}, emptyT(b, loc, {bq}, elt),
+                  {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar}, maxOf);
       // A row that has seen only -inf keeps a safe max of 0 so that
       // exp(-inf - 0) = 0 instead of NaN.
       auto safe = [&](OpBuilder &bb, Location l, Value x) -> Value {
@@ -475,14 +483,14 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         return arith::SelectOp::create(bb, l, isInf, cstF(bb, l, elt, 0.0), x);
       };
       Value p =
-          generic(b, loc, {s2, mNew}, emptyT(b, loc, {bq, bk}, elt),
+          generic(b, loc, {s2, mMax}, emptyT(b, loc, {bq, bk}, elt),
                   {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
                   [&](OpBuilder &bb, Location l, ValueRange a) {
                     Value x =
                         arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
                     yieldV(bb, l, math::ExpOp::create(bb, l, x));
                   });
-      Value alpha = generic(b, loc, {m, mNew}, emptyT(b, loc, {bq}, elt),
+      Value alpha = generic(b, loc, {m, mMax}, emptyT(b, loc, {bq}, elt),
                             {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
                             [&](OpBuilder &bb, Location l, ValueRange a) {
                               Value x = arith::SubFOp::create(
@@ -515,6 +523,10 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
             Value x = arith::MulFOp::create(bb, l, a[0], a[1]);
             yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], x));
           });
+      // (max(m', m) = m': a write of m' that reads the old m, which
+      // canonicalization does not fold away as it would a plain copy.)
+      Value mNew =
+          generic(b, loc, {mMax}, m, {map(1, {i}), map(1, {i})}, {kPar}, maxOf);
       scf::YieldOp::create(b, loc, ValueRange{mNew, lNew, accNew});
       return kLoop;
     };
