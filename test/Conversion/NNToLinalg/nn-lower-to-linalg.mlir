@@ -7,11 +7,14 @@
 // full attention takes at once: one rescale of the running output per 256
 // keys). The (batch,
 // head, query block) tiles are one scf.forall (the unit batch folds away).
-// The keys are transposed once, before the tiles, to [B, H, D, Nk]; the
-// scale multiplies each query block once, not every score block.
+// The keys are transposed once, before the tiles, to [B, H, D, Nk], in rows
+// padded by one cache line (4096 + 16: rows 16 KiB apart would all fall into
+// one L1 set); the scale multiplies each query block once, not every score
+// block.
 // CHECK-LABEL: func.func @attention_full
 // CHECK-NOT: 4096x4096
-// CHECK: %[[KT:.+]] = linalg.transpose ins(%arg1 : tensor<1x8x4096x64xf32>) outs(%{{.+}} : tensor<1x8x64x4096xf32>) permutation = [0, 1, 3, 2]
+// CHECK: %[[T:.+]] = linalg.transpose ins(%arg1 : tensor<1x8x4096x64xf32>) outs(%{{.+}} : tensor<1x8x64x4096xf32>) permutation = [0, 1, 3, 2]
+// CHECK: %[[KT:.+]] = tensor.insert_slice %[[T]] into %{{.+}}[0, 0, 0, 0] [1, 8, 64, 4096] [1, 1, 1, 1] : tensor<1x8x64x4096xf32> into tensor<1x8x64x4112xf32>
 // CHECK: scf.forall (%[[H:.+]], %[[I0:.+]]) = (0, 0) to (8, 4096) step (1, 64)
 // CHECK:     %[[Q:.+]] = tensor.extract_slice %arg0[0, %[[H]], %[[I0]], 0] [1, 1, 64, 64] [1, 1, 1, 1] : tensor<1x8x4096x64xf32> to tensor<64x64xf32>
 // CHECK:     linalg.generic {{.*}} ins(%[[Q]] : tensor<64x64xf32>)
@@ -20,7 +23,7 @@
 // CHECK:     linalg.fill ins(%cst{{.*}} : f32) outs(%{{.+}} : tensor<64xf32>)
 // CHECK:     scf.for %[[J0:.+]] = %c0 to %c4096 step %c256 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}, %[[ACC:.+]] = %{{.+}}) -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>)
 // CHECK:       tensor.extract_slice %arg2[0, %[[H]], %[[J0]], 0]
-// CHECK:       tensor.extract_slice %[[KT]][0, %[[H]], 0, %[[J0]]] [1, 1, 64, 256] [1, 1, 1, 1] : tensor<1x8x64x4096xf32> to tensor<64x256xf32>
+// CHECK:       tensor.extract_slice %[[KT]][0, %[[H]], 0, %[[J0]]] [1, 1, 64, 256] [1, 1, 1, 1] : tensor<1x8x64x4112xf32> to tensor<64x256xf32>
 // Without a mask there is no select and no scf.if:
 // CHECK-NOT:   scf.if
 // CHECK:       math.exp
