@@ -60,6 +60,12 @@ def NNCPUPromoteTileBuffers : Pass<"nn-cpu-promote-tile-buffers",
     own). Every iteration of a loop frees its buffer before the next one
     allocates it, so one buffer serves them all. (Allocas are never left in
     an `scf.for` body: its lowering does not release them per iteration.)
+    A dynamic size with a constant upper bound (a partial tile's
+    `min(8, 197 - i)` rows, found by `ValueBoundsOpInterface`) gets a stack
+    buffer of the bound, and the allocation becomes a
+    `memref.reinterpret_cast` of it at the dynamic size (row-major, offset
+    0): ViT-B/16's linear layers allocated one such tile per register block
+    (1 thread: 176 -> 161 ms).
   }];
   let options = [
     Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"65536",

@@ -78,3 +78,39 @@ func.func @kept(%n: index, %c: i1) -> memref<2xf32> {
   %e = memref.alloc() : memref<2xf32>
   return %e : memref<2xf32>
 }
+
+// -----
+
+// A partial tile's buffer (min(8, 197 - i) rows) has a constant upper
+// bound: a stack buffer of 8 rows, viewed at the tile's size (row-major
+// from offset 0) where the allocation was. A size without a bound stays on
+// the heap.
+// CHECK-LABEL: func.func @bounded_dynamic
+// CHECK-NEXT: %[[BUF:.+]] = memref.alloca() {alignment = 64 : i64} : memref<8x32xf32>
+// CHECK: scf.for %[[I:.+]] =
+// CHECK:   %[[N:.+]] = affine.min
+// CHECK:   %[[T:.+]] = memref.reinterpret_cast %[[BUF]] to offset: [0], sizes: [%[[N]], 32], strides: [32, 1] : memref<8x32xf32> to memref<?x32xf32>
+// CHECK:   linalg.fill {{.*}} outs(%[[T]]
+// CHECK-NOT: memref.dealloc
+// CHECK: memref.alloc(%{{.+}}) : memref<?xf32>
+// CHECK: memref.dealloc
+// SMALL-LABEL: func.func @bounded_dynamic
+// SMALL:   memref.alloc(%{{.+}}) {alignment = 64 : i64} : memref<?x32xf32>
+func.func @bounded_dynamic(%out: memref<197x32xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c197 = arith.constant 197 : index
+  %cst = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c197 step %c8 {
+    %rows = affine.min affine_map<(d0) -> (8, -d0 + 197)>(%i)
+    %t = memref.alloc(%rows) {alignment = 64 : i64} : memref<?x32xf32>
+    linalg.fill ins(%cst : f32) outs(%t : memref<?x32xf32>)
+    %o = memref.subview %out[%i, 0] [%rows, 32] [1, 1] : memref<197x32xf32> to memref<?x32xf32, strided<[32, 1], offset: ?>>
+    memref.copy %t, %o : memref<?x32xf32> to memref<?x32xf32, strided<[32, 1], offset: ?>>
+    memref.dealloc %t : memref<?x32xf32>
+  }
+  %u = memref.alloc(%n) : memref<?xf32>
+  linalg.fill ins(%cst : f32) outs(%u : memref<?xf32>)
+  memref.dealloc %u : memref<?xf32>
+  return
+}
