@@ -25,6 +25,7 @@
 #include "acc/Dialect/NN/IR/NNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -206,12 +207,20 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       // of 4 KiB apart all fall into one L1 set (64 rows in 12 ways). N =
       // 4096 on one thread: sliding window 14.75 -> 13.6 ms.
       int64_t nk = kType.getDimSize(2);
-      int64_t rowPad =
-          !ShapedType::isDynamic(nk) && (nk * 4) % 1024 == 0 ? 16 : 0;
+      int64_t rowPad = kType.hasStaticShape() && (nk * 4) % 1024 == 0 ? 16 : 0;
       SmallVector<OpFoldResult> padded = sizes;
       if (rowPad)
         padded[3] = b.getIndexAttr(nk + rowPad);
-      Value init = emptyT(b, loc, padded, kType.getElementType());
+      // (An alloc_tensor: an extract_slice of a tensor.empty folds into a
+      // smaller empty, which bufferization then copied into the padded one.)
+      Value init = rowPad ? Value(bufferization::AllocTensorOp::create(
+                                b, loc,
+                                RankedTensorType::get(
+                                    {kType.getDimSize(0), kType.getDimSize(1),
+                                     kType.getDimSize(3), nk + rowPad},
+                                    kType.getElementType()),
+                                ValueRange{}))
+                          : emptyT(b, loc, padded, kType.getElementType());
       Value rows = init;
       if (rowPad)
         rows = tensor::ExtractSliceOp::create(
