@@ -1,0 +1,46 @@
+"""A NaN in a softmax row makes that row NaN and leaves the others finite
+(as in PyTorch), although the row max is a maxnum reduced with `nnan`: the
+NaN reaches the row through its exp. Likewise a NaN in one query's
+row of Q (attention) and in one key (every query sees it)."""
+import ctypes
+import sys
+
+import numpy as np
+
+lib = ctypes.CDLL(sys.argv[1])
+
+
+def call(fn, *arrays):
+    f = getattr(lib, fn)
+    f.restype = ctypes.c_int
+    return f(*[a.ctypes.data_as(ctypes.c_void_p) for a in arrays])
+
+
+def report(name, out, nan_rows):
+    rows = out.reshape(-1, out.shape[-1])
+    got = [i for i in range(rows.shape[0]) if np.isnan(rows[i]).any()]
+    whole = all(np.isnan(rows[i]).all() for i in got)
+    print("%s NaN rows %s whole %s others finite %s" % (
+        name, got, whole, all(np.isfinite(rows[i]).all()
+                              for i in range(rows.shape[0]) if i not in got)))
+    print("%s %s" % (name, "OK" if got == nan_rows and whole else "FAIL"))
+
+
+rng = np.random.default_rng(0)
+x = rng.standard_normal((4, 37)).astype(np.float32)
+x[2, 30] = np.nan
+out = np.zeros_like(x)
+print("softmax status", call("softmax_rows", x, out))
+report("softmax", out, [2])
+
+q = rng.standard_normal((1, 1, 64, 16)).astype(np.float32)
+k = rng.standard_normal((1, 1, 256, 16)).astype(np.float32)
+v = rng.standard_normal((1, 1, 256, 16)).astype(np.float32)
+q[0, 0, 5, 3] = np.nan
+out = np.zeros_like(q)
+print("attention status", call("attention_rows", q, k, v, out))
+report("attention query", out, [5])
+q[0, 0, 5, 3] = 0.5
+k[0, 0, 100, 7] = np.nan
+print("attention status", call("attention_rows", q, k, v, out))
+report("attention key", out, list(range(64)))
