@@ -908,6 +908,92 @@ tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp op,
   return result;
 }
 
+/// A depthwise NCHW convolution (each output channel reads its own input
+/// channel) whose image is a `tensor.pad` of a static NCHW tensor along H
+/// and W only: its consumer chain (the elementwise epilogue, or the
+/// convolution itself) is tiled one channel at a time, the convolution and
+/// the pad fused into the tile. Each channel's padded plane is then made
+/// right before its stencil reads it, a small buffer in L1/L2 (114 x 114
+/// floats for a 112x112 image), instead of a padded copy of the whole
+/// tensor written and read back through L3 (a 112x112x32 3x3 layer spent a
+/// quarter of its time in that copy). Returns the channel loops, whose
+/// bodies are then tiled like the function's.
+SmallVector<scf::ForallOp> padDepthwisePerChannel(RewriterBase &rewriter,
+                                                  func::FuncOp func) {
+  SmallVector<scf::ForallOp> loops;
+  for (auto conv :
+       llvm::to_vector(func.getBody().getOps<linalg::GenericOp>())) {
+    if (!isContraction(conv) || conv.getNumDpsInputs() != 2 ||
+        conv.getNumLoops() != 7 || !conv->hasOneUse())
+      continue;
+    auto pad = conv.getDpsInputs()[0].getDefiningOp<tensor::PadOp>();
+    if (!pad || !pad->hasOneUse() || !pad.getSourceType().hasStaticShape() ||
+        pad.getSourceType().getRank() != 4 || !pad.getConstantPaddingValue())
+      continue;
+    bool hw = true;
+    for (auto [d, lo, hi] :
+         llvm::enumerate(pad.getStaticLow(), pad.getStaticHigh()))
+      hw &= d >= 2 || (lo == 0 && hi == 0);
+    if (!hw)
+      continue;
+    AffineMap in = conv.getMatchingIndexingMap(conv.getDpsInputOperand(0));
+    AffineMap out = conv.getIndexingMapMatchingResult(conv->getResult(0));
+    auto outC = dyn_cast<AffineDimExpr>(out.getResult(1));
+    auto outW = dyn_cast<AffineDimExpr>(out.getResult(3));
+    if (!outC || !outW || outW.getPosition() != 3)
+      continue;
+    // The image's channel: f, or f + c with the per-group channel loop c
+    // of extent 1 (f floordiv 1 * 1 + c, simplified).
+    SmallVector<int64_t> ranges = conv.getStaticLoopRanges();
+    SmallVector<AffineExpr> zeroUnit;
+    for (unsigned d = 0; d < ranges.size(); ++d)
+      zeroUnit.push_back(ranges[d] == 1 && d != outC.getPosition()
+                             ? getAffineConstantExpr(0, rewriter.getContext())
+                             : getAffineDimExpr(d, rewriter.getContext()));
+    if (in.getResult(1).replaceDims(zeroUnit) != outC)
+      continue;
+    linalg::LinalgOp root = conv;
+    auto user = dyn_cast<linalg::GenericOp>(*conv->getUsers().begin());
+    if (user && isAllParallel(user) && user->getBlock() == conv->getBlock() &&
+        user.getNumLoops() == 4 &&
+        llvm::all_of(user.getIndexingMapsArray(),
+                     [](AffineMap m) { return m.isIdentity(); }))
+      root = user;
+    SmallVector<int64_t> tiles(root.getNumLoops(), 0);
+    tiles[0] = tiles[1] = 1;
+    scf::SCFTilingOptions tiling;
+    tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
+    tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    scf::SCFTileAndFuseOptions options;
+    options.setTilingOptions(tiling);
+    rewriter.setInsertionPoint(root);
+    FailureOr<scf::SCFTileAndFuseResult> result =
+        scf::tileConsumerAndFuseProducersUsingSCF(
+            rewriter, cast<TilingInterface>(root.getOperation()), options);
+    if (failed(result))
+      continue;
+    for (auto [orig, repl] : result->replacements)
+      rewriter.replaceAllUsesWith(orig, repl);
+    for (Operation *dead :
+         {root.getOperation(), conv.getOperation(), pad.getOperation()})
+      if (dead->use_empty())
+        rewriter.eraseOp(dead);
+    // The tiled pad sits in an `scf.if` on whether the slice is empty
+    // (statically not): fold it, then make the channel's padded plane a
+    // fill of its border and a copy, as at the top level.
+    auto loop = cast<scf::ForallOp>(result->loops.front().getOperation());
+    RewritePatternSet patterns(rewriter.getContext());
+    scf::IfOp::getCanonicalizationPatterns(patterns, rewriter.getContext());
+    (void)applyPatternsGreedily(loop.getOperation(), std::move(patterns));
+    SmallVector<tensor::PadOp> tiledPads;
+    loop->walk([&](tensor::PadOp p) { tiledPads.push_back(p); });
+    for (tensor::PadOp p : tiledPads)
+      (void)padAsFillAndCopy(rewriter, p);
+    loops.push_back(loop);
+  }
+  return loops;
+}
+
 /// The loop order for stepping `op`'s reductions (its parallel loops
 /// first): the weight's (the operand indexed by the output's vector
 /// dimension) memory order, an HWCF filter's kh, kw, c, when the other
@@ -1073,6 +1159,8 @@ struct NNCPUTileAndVectorizePass
           return false;
       return true;
     };
+    SmallVector<scf::ForallOp> channelLoops =
+        padDepthwisePerChannel(rewriter, func);
     for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
       (void)padBeforeTranspose(rewriter, pad);
     for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
@@ -1080,206 +1168,216 @@ struct NNCPUTileAndVectorizePass
     for (auto op : llvm::to_vector(func.getBody().getOps<linalg::GenericOp>()))
       foldTransposedBroadcastOperands(rewriter, op);
 
-    // Roots: top-level linalg ops on tensors that no consumer's tile takes
-    // in, consumers first. (Decided before any tiling: tiling changes the
-    // uses that `fusible` looks at.)
-    SmallVector<linalg::LinalgOp> roots;
-    llvm::SmallPtrSet<Operation *, 16> fused;
-    // A fused contraction's one reader (its epilogue), before tiling.
-    llvm::DenseMap<Operation *, Operation *> epilogueOf;
-    llvm::SmallPtrSet<Operation *, 16> rootSet;
-    // Layout transposes that take in a contraction's epilogue, both ways.
-    llvm::DenseMap<Operation *, Operation *> transposeOfEpilogue,
-        epilogueOfTranspose;
-    SmallVector<Operation *> topLevel;
-    for (Operation &op : func.getBody().getOps())
-      topLevel.push_back(&op);
-    for (Operation &op : llvm::make_pointee_range(llvm::reverse(topLevel))) {
-      auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
-      if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
-          linalgOp->getNumResults() != 1)
-        continue;
-      bool canFuse = fusible(linalgOp);
-      // A contraction is fused only into an epilogue that is itself a root
-      // (consumers come first in this walk, so that is known), or into the
-      // layout transpose that is the epilogue's only reader (below); if the
-      // epilogue is fused further otherwise, the contraction is tiled on
-      // its own.
-      Operation *epilogueRoot = nullptr;
-      // A contraction with no epilogue, read only by a transpose that takes
-      // it into its tiles.
-      if (isContraction(linalgOp) && linalgOp->hasOneUse()) {
-        Operation *user = *linalgOp->getUsers().begin();
-        if (epilogueOfTranspose.lookup(user) == linalgOp.getOperation()) {
-          fused.insert(linalgOp);
-          epilogueOf[linalgOp] = user;
-          continue;
-        }
-      }
-      if (canFuse && isContraction(linalgOp)) {
-        Operation *user = *linalgOp->getUsers().begin();
-        epilogueRoot = user;
-        if (!rootSet.contains(user)) {
-          auto it = transposeOfEpilogue.find(user);
-          epilogueRoot = it == transposeOfEpilogue.end() ? nullptr : it->second;
-        }
-        if (!epilogueRoot)
-          canFuse = false;
-        // One contraction per epilogue (a residual add of two convolutions
-        // fuses the first; the other is tiled on its own).
-        for (Value in : cast<linalg::LinalgOp>(user).getDpsInputs()) {
-          auto other = in.getDefiningOp<linalg::LinalgOp>();
-          if (other && isContraction(other)) {
-            canFuse &= other == linalgOp;
-            break;
-          }
-        }
-      }
-      if (canFuse) {
-        fused.insert(linalgOp);
-        if (isContraction(linalgOp))
-          epilogueOf[linalgOp] = epilogueRoot;
-      }
-      // A layout transpose of a contraction's epilogue (an NCHW
-      // convolution's output, computed in NHWC) that is the epilogue's only
-      // reader takes the epilogue and the contraction into its tiles: the
-      // register block is transposed in registers on its way out instead
-      // of stored, read back and transposed by a pass of its own.
-      // (Or the contraction itself, when it has no epilogue.)
-      if (auto t = dyn_cast<linalg::TransposeOp>(linalgOp.getOperation())) {
-        auto e = t.getInput().getDefiningOp<linalg::GenericOp>();
-        auto isFusedContraction = [](Value in) {
-          auto c = in.getDefiningOp<linalg::LinalgOp>();
-          return c && isContraction(c) && c->hasOneUse();
-        };
-        if (e && e->hasOneUse() && e->getBlock() == t->getBlock() &&
-            e->getNumResults() == 1 &&
-            ((isAllParallel(e) &&
-              llvm::any_of(e.getDpsInputs(), isFusedContraction)) ||
-             isContraction(e))) {
-          transposeOfEpilogue[e] = t;
-          epilogueOfTranspose[t] = e;
-        }
-      }
-      bool fusedEverywhere =
-          canFuse && !linalgOp->use_empty() &&
-          llvm::all_of(linalgOp->getUsers(),
-                       [&](Operation *u) { return isa<linalg::LinalgOp>(u); });
-      if (!fusedEverywhere) {
-        roots.push_back(linalgOp);
-        rootSet.insert(linalgOp);
-      }
-    }
-
     PanelCache panels;
     PaddedCache paddedOperands;
-    for (linalg::LinalgOp root : roots) {
-      bool fromContraction = false;
-      for (Value in : root.getDpsInputs())
-        if (auto l = in.getDefiningOp<linalg::LinalgOp>())
-          fromContraction |= isContraction(l);
-      SmallVector<int64_t> tiles =
-          registerTile(root, vectorWidth, rows, fromContraction);
-      // A transpose that takes in a contraction's epilogue: the epilogue's
-      // register block, permuted (loop i of the transpose is loop perm[i]
-      // of the epilogue's identity-mapped output).
-      std::optional<SmallVector<int64_t>> order;
-      if (auto it = epilogueOfTranspose.find(root);
-          it != epilogueOfTranspose.end()) {
-        auto epilogue = cast<linalg::LinalgOp>(it->second);
-        ArrayRef<int64_t> perm =
-            cast<linalg::TransposeOp>(root.getOperation()).getPermutation();
-        SmallVector<int64_t> eTiles =
-            registerTile(epilogue, vectorWidth, rows, true);
-        AffineMap eOut =
-            epilogue.getIndexingMapMatchingResult(epilogue->getResult(0));
-        bool leadingIdentity = eOut.getNumResults() == perm.size();
-        for (auto [i, e] : llvm::enumerate(eOut.getResults()))
-          leadingIdentity &= e == rewriter.getAffineDimExpr(i);
-        if (!eTiles.empty() && leadingIdentity) {
-          for (auto [i, p] : llvm::enumerate(perm))
-            tiles[i] = eTiles[p];
-          if (std::optional<SmallVector<int64_t>> eOrder =
-                  weightOuterOrder(epilogue, eTiles)) {
-            SmallVector<int64_t> inv(perm.size());
-            for (auto [i, p] : llvm::enumerate(perm))
-              inv[p] = i;
-            // (Only tiled loops are ordered: the output's, which the
-            // transpose has.)
-            if (llvm::all_of(*eOrder, [&](int64_t d) {
-                  return d < static_cast<int64_t>(perm.size());
-                })) {
-              order.emplace();
-              for (int64_t d : *eOrder)
-                order->push_back(inv[d]);
+    // Tiles the roots of one block (the function's, or a depthwise
+    // channel loop's body).
+    auto tileRoots = [&](Block &block) {
+      // Roots: top-level linalg ops on tensors that no consumer's tile takes
+      // in, consumers first. (Decided before any tiling: tiling changes the
+      // uses that `fusible` looks at.)
+      SmallVector<linalg::LinalgOp> roots;
+      llvm::SmallPtrSet<Operation *, 16> fused;
+      // A fused contraction's one reader (its epilogue), before tiling.
+      llvm::DenseMap<Operation *, Operation *> epilogueOf;
+      llvm::SmallPtrSet<Operation *, 16> rootSet;
+      // Layout transposes that take in a contraction's epilogue, both ways.
+      llvm::DenseMap<Operation *, Operation *> transposeOfEpilogue,
+          epilogueOfTranspose;
+      SmallVector<Operation *> topLevel;
+      for (Operation &op : block.getOperations())
+        topLevel.push_back(&op);
+      for (Operation &op : llvm::make_pointee_range(llvm::reverse(topLevel))) {
+        auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
+        if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
+            linalgOp->getNumResults() != 1)
+          continue;
+        bool canFuse = fusible(linalgOp);
+        // A contraction is fused only into an epilogue that is itself a root
+        // (consumers come first in this walk, so that is known), or into the
+        // layout transpose that is the epilogue's only reader (below); if the
+        // epilogue is fused further otherwise, the contraction is tiled on
+        // its own.
+        Operation *epilogueRoot = nullptr;
+        // A contraction with no epilogue, read only by a transpose that takes
+        // it into its tiles.
+        if (isContraction(linalgOp) && linalgOp->hasOneUse()) {
+          Operation *user = *linalgOp->getUsers().begin();
+          if (epilogueOfTranspose.lookup(user) == linalgOp.getOperation()) {
+            fused.insert(linalgOp);
+            epilogueOf[linalgOp] = user;
+            continue;
+          }
+        }
+        if (canFuse && isContraction(linalgOp)) {
+          Operation *user = *linalgOp->getUsers().begin();
+          epilogueRoot = user;
+          if (!rootSet.contains(user)) {
+            auto it = transposeOfEpilogue.find(user);
+            epilogueRoot =
+                it == transposeOfEpilogue.end() ? nullptr : it->second;
+          }
+          if (!epilogueRoot)
+            canFuse = false;
+          // One contraction per epilogue (a residual add of two convolutions
+          // fuses the first; the other is tiled on its own).
+          for (Value in : cast<linalg::LinalgOp>(user).getDpsInputs()) {
+            auto other = in.getDefiningOp<linalg::LinalgOp>();
+            if (other && isContraction(other)) {
+              canFuse &= other == linalgOp;
+              break;
             }
           }
         }
-      } else {
-        order = weightOuterOrder(root, tiles);
+        if (canFuse) {
+          fused.insert(linalgOp);
+          if (isContraction(linalgOp))
+            epilogueOf[linalgOp] = epilogueRoot;
+        }
+        // A layout transpose of a contraction's epilogue (an NCHW
+        // convolution's output, computed in NHWC) that is the epilogue's only
+        // reader takes the epilogue and the contraction into its tiles: the
+        // register block is transposed in registers on its way out instead
+        // of stored, read back and transposed by a pass of its own.
+        // (Or the contraction itself, when it has no epilogue.)
+        if (auto t = dyn_cast<linalg::TransposeOp>(linalgOp.getOperation())) {
+          auto e = t.getInput().getDefiningOp<linalg::GenericOp>();
+          auto isFusedContraction = [](Value in) {
+            auto c = in.getDefiningOp<linalg::LinalgOp>();
+            return c && isContraction(c) && c->hasOneUse();
+          };
+          if (e && e->hasOneUse() && e->getBlock() == t->getBlock() &&
+              e->getNumResults() == 1 &&
+              ((isAllParallel(e) &&
+                llvm::any_of(e.getDpsInputs(), isFusedContraction)) ||
+               isContraction(e))) {
+            transposeOfEpilogue[e] = t;
+            epilogueOfTranspose[t] = e;
+          }
+        }
+        bool fusedEverywhere =
+            canFuse && !linalgOp->use_empty() &&
+            llvm::all_of(linalgOp->getUsers(), [&](Operation *u) {
+              return isa<linalg::LinalgOp>(u);
+            });
+        if (!fusedEverywhere) {
+          roots.push_back(linalgOp);
+          rootSet.insert(linalgOp);
+        }
       }
-      // Data movement (a padded image's fill and copy) is tiled into whole
-      // planes of its two innermost dimensions, one per thread-pool
-      // iteration; the plane's loops are left to LLVM (memset, vector
-      // copies) rather than cut into one-vector tiles.
-      if (isa<linalg::CopyOp, linalg::FillOp>(root) && root.getNumLoops() > 2) {
-        tiles.assign(root.getNumLoops(), 1);
-        tiles[tiles.size() - 1] = tiles[tiles.size() - 2] = 0;
-      }
-      if (tiles.empty())
-        tiles = reductionTile(root, vectorWidth);
-      if (tiles.empty())
-        continue;
-      // The tile loops are parallel (they only cover parallel dimensions):
-      // scf.forall, which nn-cpu-parallelize hands to the thread pool.
-      scf::SCFTilingOptions tiling;
-      tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
-      tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-      if (order)
-        tiling.setInterchange(*order);
-      scf::SCFTileAndFuseOptions options;
-      options.setTilingOptions(tiling);
-      options.setFusionControlFn(
-          [&](tensor::ExtractSliceOp, OpResult producer, bool)
-              -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-            Operation *p = producer.getOwner();
-            if (isa<linalg::FillOp>(p))
-              return scf::SCFTileAndFuseOptions::ControlFnResult{};
-            // Roots are computed once, by their own tiles.
-            if (!fused.contains(p) || rootSet.contains(p))
-              return std::nullopt;
-            // A contraction joins only the tile of the op that reads it
-            // (its epilogue), never a later layer's tile that reaches it
-            // through elementwise ops (that would recompute a whole layer
-            // per tile).
-            auto it = epilogueOf.find(p);
-            if (it != epilogueOf.end() && it->second != root.getOperation())
-              return std::nullopt;
-            return scf::SCFTileAndFuseOptions::ControlFnResult{};
-          });
-      FailureOr<scf::SCFTileAndFuseResult> result =
-          tileAndFuse(rewriter, root, options);
-      if (failed(result))
-        continue;
-      // Step the reductions of the tiled contractions one at a time: an
-      // outer-product update of the register block per step.
-      for (Operation *tiled : result->tiledAndFusedOps) {
-        auto op = dyn_cast<linalg::LinalgOp>(tiled);
-        if (!op || !isContraction(op))
+
+      for (linalg::LinalgOp root : roots) {
+        bool fromContraction = false;
+        for (Value in : root.getDpsInputs())
+          if (auto l = in.getDefiningOp<linalg::LinalgOp>())
+            fromContraction |= isContraction(l);
+        SmallVector<int64_t> tiles =
+            registerTile(root, vectorWidth, rows, fromContraction);
+        // A transpose that takes in a contraction's epilogue: the epilogue's
+        // register block, permuted (loop i of the transpose is loop perm[i]
+        // of the epilogue's identity-mapped output).
+        std::optional<SmallVector<int64_t>> order;
+        if (auto it = epilogueOfTranspose.find(root);
+            it != epilogueOfTranspose.end()) {
+          auto epilogue = cast<linalg::LinalgOp>(it->second);
+          ArrayRef<int64_t> perm =
+              cast<linalg::TransposeOp>(root.getOperation()).getPermutation();
+          SmallVector<int64_t> eTiles =
+              registerTile(epilogue, vectorWidth, rows, true);
+          AffineMap eOut =
+              epilogue.getIndexingMapMatchingResult(epilogue->getResult(0));
+          bool leadingIdentity = eOut.getNumResults() == perm.size();
+          for (auto [i, e] : llvm::enumerate(eOut.getResults()))
+            leadingIdentity &= e == rewriter.getAffineDimExpr(i);
+          if (!eTiles.empty() && leadingIdentity) {
+            for (auto [i, p] : llvm::enumerate(perm))
+              tiles[i] = eTiles[p];
+            if (std::optional<SmallVector<int64_t>> eOrder =
+                    weightOuterOrder(epilogue, eTiles)) {
+              SmallVector<int64_t> inv(perm.size());
+              for (auto [i, p] : llvm::enumerate(perm))
+                inv[p] = i;
+              // (Only tiled loops are ordered: the output's, which the
+              // transpose has.)
+              if (llvm::all_of(*eOrder, [&](int64_t d) {
+                    return d < static_cast<int64_t>(perm.size());
+                  })) {
+                order.emplace();
+                for (int64_t d : *eOrder)
+                  order->push_back(inv[d]);
+              }
+            }
+          }
+        } else {
+          order = weightOuterOrder(root, tiles);
+        }
+        // Data movement (a padded image's fill and copy) is tiled into whole
+        // planes of its two innermost dimensions, one per thread-pool
+        // iteration; the plane's loops are left to LLVM (memset, vector
+        // copies) rather than cut into one-vector tiles.
+        if (isa<linalg::CopyOp, linalg::FillOp>(root) &&
+            root.getNumLoops() > 2) {
+          tiles.assign(root.getNumLoops(), 1);
+          tiles[tiles.size() - 1] = tiles[tiles.size() - 2] = 0;
+        }
+        if (tiles.empty())
+          tiles = reductionTile(root, vectorWidth);
+        if (tiles.empty())
           continue;
-        // A partial tile (an extent with no divisor near the tile, e.g.
-        // ViT's 197 tokens) has dynamic sizes, which would stay scalar
-        // code: it is computed at its static bound instead, on operands
-        // padded with zeros, and the valid part of the result is kept.
-        packConstantWeights(rewriter, op, panels);
-        if (op.hasDynamicShape())
-          if (linalg::LinalgOp padded =
-                  padToStaticBounds(rewriter, op, paddedOperands))
-            op = padded;
-        tileStepReductions(rewriter, op,
-                           SmallVector<int64_t>(op.getNumLoops(), 0));
+        // The tile loops are parallel (they only cover parallel dimensions):
+        // scf.forall, which nn-cpu-parallelize hands to the thread pool.
+        scf::SCFTilingOptions tiling;
+        tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
+        tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+        if (order)
+          tiling.setInterchange(*order);
+        scf::SCFTileAndFuseOptions options;
+        options.setTilingOptions(tiling);
+        options.setFusionControlFn(
+            [&](tensor::ExtractSliceOp, OpResult producer, bool)
+                -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+              Operation *p = producer.getOwner();
+              if (isa<linalg::FillOp>(p))
+                return scf::SCFTileAndFuseOptions::ControlFnResult{};
+              // Roots are computed once, by their own tiles.
+              if (!fused.contains(p) || rootSet.contains(p))
+                return std::nullopt;
+              // A contraction joins only the tile of the op that reads it
+              // (its epilogue), never a later layer's tile that reaches it
+              // through elementwise ops (that would recompute a whole layer
+              // per tile).
+              auto it = epilogueOf.find(p);
+              if (it != epilogueOf.end() && it->second != root.getOperation())
+                return std::nullopt;
+              return scf::SCFTileAndFuseOptions::ControlFnResult{};
+            });
+        FailureOr<scf::SCFTileAndFuseResult> result =
+            tileAndFuse(rewriter, root, options);
+        if (failed(result))
+          continue;
+        // Step the reductions of the tiled contractions one at a time: an
+        // outer-product update of the register block per step.
+        for (Operation *tiled : result->tiledAndFusedOps) {
+          auto op = dyn_cast<linalg::LinalgOp>(tiled);
+          if (!op || !isContraction(op))
+            continue;
+          // A partial tile (an extent with no divisor near the tile, e.g.
+          // ViT's 197 tokens) has dynamic sizes, which would stay scalar
+          // code: it is computed at its static bound instead, on operands
+          // padded with zeros, and the valid part of the result is kept.
+          packConstantWeights(rewriter, op, panels);
+          if (op.hasDynamicShape())
+            if (linalg::LinalgOp padded =
+                    padToStaticBounds(rewriter, op, paddedOperands))
+              op = padded;
+          tileStepReductions(rewriter, op,
+                             SmallVector<int64_t>(op.getNumLoops(), 0));
+        }
       }
-    }
+    };
+    for (scf::ForallOp loop : channelLoops)
+      tileRoots(*loop.getBody());
+    tileRoots(func.getBody().front());
 
     // Static ops inside loops (the attention tiles): contractions get a
     // register block with stepped reductions; other ops are tiled into rows

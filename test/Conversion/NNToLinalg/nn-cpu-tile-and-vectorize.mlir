@@ -124,23 +124,23 @@ func.func @packed_nchw_filter(%x: tensor<1x2x3x4xf32>) -> tensor<1x8x3x3xf32> {
   return %0 : tensor<1x8x3x3xf32>
 }
 
-// A padded image is a fill of its border (one band per padded side) and a
-// copy into its interior, each tiled into whole planes (one per channel
-// here) that the thread pool shares, instead of a tensor.pad that
-// bufferizes to a serial memset and copy.
+// A depthwise NCHW convolution's padded image is made one channel at a
+// time, inside the channel loop of the convolution's tiles: a fill of the
+// plane's border (one band per padded side) and a copy of the channel into
+// its interior, right before the stencil reads it (a small buffer in L1/L2,
+// not a padded copy of the whole tensor written and read back).
 // CHECK-LABEL: func.func @padded_image
 // CHECK-NOT: tensor.pad
-// CHECK: bufferization.alloc_tensor() : tensor<1x4x10x34xf32>
-// CHECK: scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x1x34xf32>)
-// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 0, 0] [1, 4, 1, 34]
-// CHECK: scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x1x34xf32>)
-// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 9, 0] [1, 4, 1, 34]
-// CHECK: scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x8x1xf32>)
-// CHECK: tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 0] [1, 4, 8, 1]
-// CHECK: scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x8x1xf32>)
-// CHECK: %[[FILL:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 33] [1, 4, 8, 1]
-// CHECK: %[[COPY:.+]] = scf.forall (%{{.+}}) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x8x32xf32>)
-// CHECK: tensor.insert_slice %[[COPY]] into %[[FILL]][0, 0, 1, 1] [1, 4, 8, 32] [1, 1, 1, 1]
+// CHECK: scf.forall (%[[C:.+]]) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x8x32xf32>)
+// CHECK:   %[[X:.+]] = tensor.extract_slice %arg0[0, %[[C]], 0, 0] [1, 1, 8, 32]
+// CHECK:   bufferization.alloc_tensor() : tensor<1x1x10x34xf32>
+// CHECK:   tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 0, 0] [1, 1, 1, 34]
+// CHECK:   tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 9, 0] [1, 1, 1, 34]
+// CHECK:   tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 0] [1, 1, 8, 1]
+// CHECK:   %[[FILL:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 33] [1, 1, 8, 1]
+// CHECK:   tensor.insert_slice %[[X]] into %[[FILL]][0, 0, 1, 1] [1, 1, 8, 32] [1, 1, 1, 1]
+// CHECK:   vector.fma {{.*}} : vector<8x32xf32>
+// CHECK: scf.forall.in_parallel
 // CHECK-NOT: tensor.pad
 func.func @padded_image(%x: tensor<1x4x8x32xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32> {
   %0 = nn.conv2d %x, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 4} : (tensor<1x4x8x32xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32>
