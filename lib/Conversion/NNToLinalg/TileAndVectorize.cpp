@@ -974,8 +974,12 @@ SmallVector<scf::ForallOp> padDepthwisePerChannel(RewriterBase &rewriter,
       continue;
     for (auto [orig, repl] : result->replacements)
       rewriter.replaceAllUsesWith(orig, repl);
-    for (Operation *dead :
-         {root.getOperation(), conv.getOperation(), pad.getOperation()})
+    // The originals, consumers first (the root may be the conv itself).
+    llvm::SetVector<Operation *> originals;
+    originals.insert(root.getOperation());
+    originals.insert(conv.getOperation());
+    originals.insert(pad.getOperation());
+    for (Operation *dead : originals)
       if (dead->use_empty())
         rewriter.eraseOp(dead);
     // The tiled pad sits in an `scf.if` on whether the slice is empty
@@ -1161,6 +1165,11 @@ struct NNCPUTileAndVectorizePass
     };
     SmallVector<scf::ForallOp> channelLoops =
         padDepthwisePerChannel(rewriter, func);
+    // (The pads that the channel loops took in are left unused.)
+    for (Operation &op :
+         llvm::make_early_inc_range(llvm::reverse(func.getBody().front())))
+      if (isOpTriviallyDead(&op))
+        rewriter.eraseOp(&op);
     for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
       (void)padBeforeTranspose(rewriter, pad);
     for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))

@@ -131,6 +131,7 @@ func.func @packed_nchw_filter(%x: tensor<1x2x3x4xf32>) -> tensor<1x8x3x3xf32> {
 // not a padded copy of the whole tensor written and read back).
 // CHECK-LABEL: func.func @padded_image
 // CHECK-NOT: tensor.pad
+// CHECK-NOT: tensor<1x4x10x34xf32>
 // CHECK: scf.forall (%[[C:.+]]) in (4) shared_outs(%{{.+}}) -> (tensor<1x4x8x32xf32>)
 // CHECK:   %[[X:.+]] = tensor.extract_slice %arg0[0, %[[C]], 0, 0] [1, 1, 8, 32]
 // CHECK:   bufferization.alloc_tensor() : tensor<1x1x10x34xf32>
