@@ -207,32 +207,29 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       // of 4 KiB apart all fall into one L1 set (64 rows in 12 ways). N =
       // 4096 on one thread: sliding window 14.75 -> 13.6 ms.
       int64_t nk = kType.getDimSize(2);
-      int64_t rowPad = kType.hasStaticShape() && (nk * 4) % 1024 == 0 ? 16 : 0;
-      SmallVector<OpFoldResult> padded = sizes;
-      if (rowPad)
-        padded[3] = b.getIndexAttr(nk + rowPad);
-      // (An alloc_tensor: an extract_slice of a tensor.empty folds into a
-      // smaller empty, which bufferization then copied into the padded one.)
-      Value init = rowPad ? Value(bufferization::AllocTensorOp::create(
-                                b, loc,
-                                RankedTensorType::get(
-                                    {kType.getDimSize(0), kType.getDimSize(1),
-                                     kType.getDimSize(3), nk + rowPad},
-                                    kType.getElementType()),
-                                ValueRange{}))
-                          : emptyT(b, loc, padded, kType.getElementType());
-      Value rows = init;
-      if (rowPad)
-        rows = tensor::ExtractSliceOp::create(
-            b, loc, init, SmallVector<OpFoldResult>(4, b.getIndexAttr(0)),
-            sizes, SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
-      kt = linalg::TransposeOp::create(b, loc, k, rows,
-                                       ArrayRef<int64_t>{0, 1, 3, 2})
-               .getResult()[0];
-      if (rowPad)
-        kt = tensor::InsertSliceOp::create(
-            b, loc, kt, init, SmallVector<OpFoldResult>(4, b.getIndexAttr(0)),
-            sizes, SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+      if (!kType.hasStaticShape() || (nk * 4) % 1024 != 0) {
+        Value init = emptyT(b, loc, sizes, kType.getElementType());
+        kt = linalg::TransposeOp::create(b, loc, k, init,
+                                         ArrayRef<int64_t>{0, 1, 3, 2})
+                 .getResult()[0];
+      } else {
+        // (An alloc_tensor: an extract_slice of a tensor.empty folds into a
+        // smaller empty, which bufferization then copied into this one.)
+        Value buf = bufferization::AllocTensorOp::create(
+            b, loc,
+            RankedTensorType::get({kType.getDimSize(0), kType.getDimSize(1),
+                                   kType.getDimSize(3), nk + 16},
+                                  kType.getElementType()),
+            ValueRange{});
+        SmallVector<OpFoldResult> zeros(4, b.getIndexAttr(0)),
+            ones(4, b.getIndexAttr(1));
+        Value rows =
+            tensor::ExtractSliceOp::create(b, loc, buf, zeros, sizes, ones);
+        Value t = linalg::TransposeOp::create(b, loc, k, rows,
+                                              ArrayRef<int64_t>{0, 1, 3, 2})
+                      .getResult()[0];
+        kt = tensor::InsertSliceOp::create(b, loc, t, buf, zeros, sizes, ones);
+      }
     }
     // p(i) = i + off, from the unpadded lengths.
     Value offset =
