@@ -286,21 +286,17 @@ struct NNCPUPromoteTileBuffersPass
       // block of its linear layers, 4% of its time in the allocator's lock.
       SmallVector<int64_t> shape(type.getShape());
       bool bounded = true;
-      {
-        unsigned k = 0;
-        for (int64_t &extent : shape) {
-          if (!ShapedType::isDynamic(extent))
-            continue;
-          FailureOr<int64_t> ub =
-              ValueBoundsConstraintSet::computeConstantBound(
-                  presburger::BoundType::UB, alloc.getDynamicSizes()[k++],
-                  /*stopCondition=*/nullptr, /*closedUB=*/true);
-          if (failed(ub) || *ub <= 0) {
-            bounded = false;
-            break;
-          }
-          extent = *ub;
-        }
+      unsigned k = 0;
+      for (int64_t &extent : shape) {
+        if (!ShapedType::isDynamic(extent))
+          continue;
+        FailureOr<int64_t> ub = ValueBoundsConstraintSet::computeConstantBound(
+            presburger::BoundType::UB, alloc.getDynamicSizes()[k++],
+            /*stopCondition=*/nullptr, /*closedUB=*/true);
+        bounded &= succeeded(ub) && *ub > 0;
+        if (!bounded)
+          break;
+        extent = *ub;
       }
       if (!bounded)
         continue;

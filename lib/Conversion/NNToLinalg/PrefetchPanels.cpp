@@ -81,6 +81,7 @@ struct NNCPUPrefetchPanelsPass
     }
     SmallVector<vector::TransferReadOp> reads;
     getOperation().walk([&](vector::TransferReadOp r) { reads.push_back(r); });
+    llvm::DenseMap<Operation *, Value> nextPanels;
     for (vector::TransferReadOp read : reads) {
       if (read.getVectorType().getRank() != 1 ||
           !read->getParentOfType<scf::ForOp>())
@@ -114,20 +115,25 @@ struct NNCPUPrefetchPanelsPass
       std::optional<int64_t> tiles = tilesPerPanel(p);
       if (!tiles || *tiles > maxTilesPerPanel)
         continue;
-      OpBuilder b(panel);
+      // The next panel's view, once per panel (its reads share it).
+      Value &nextPanel = nextPanels[panel];
+      if (!nextPanel) {
+        OpBuilder pb(panel);
+        Location ploc = panel.getLoc();
+        Value next = arith::MinUIOp::create(
+            pb, ploc,
+            arith::AddIOp::create(pb, ploc, p,
+                                  arith::ConstantIndexOp::create(pb, ploc, 1)),
+            arith::ConstantIndexOp::create(pb, ploc, type.getDimSize(0) - 1));
+        IRMapping map;
+        map.map(p, next);
+        nextPanel = pb.clone(*panel, map)->getResult(0);
+      }
+      OpBuilder b(read);
       Location loc = read.getLoc();
-      Value next = arith::MinUIOp::create(
-          b, loc,
-          arith::AddIOp::create(b, loc, p,
-                                arith::ConstantIndexOp::create(b, loc, 1)),
-          arith::ConstantIndexOp::create(b, loc, type.getDimSize(0) - 1));
-      IRMapping map;
-      map.map(p, next);
-      Operation *nextPanel = b.clone(*panel, map);
       IRMapping views;
-      views.map(panel.getResult(), nextPanel->getResult(0));
-      b.setInsertionPoint(read);
-      Value view = nextPanel->getResult(0);
+      views.map(panel.getResult(), nextPanel);
+      Value view = nextPanel;
       for (memref::SubViewOp sv : llvm::reverse(ArrayRef(chain).drop_back())) {
         view = b.clone(*sv, views)->getResult(0);
         views.map(sv.getResult(), view);

@@ -972,16 +972,9 @@ SmallVector<scf::ForallOp> padDepthwisePerChannel(RewriterBase &rewriter,
             rewriter, cast<TilingInterface>(root.getOperation()), options);
     if (failed(result))
       continue;
+    // (The originals, now unused, are erased by the caller.)
     for (auto [orig, repl] : result->replacements)
       rewriter.replaceAllUsesWith(orig, repl);
-    // The originals, consumers first (the root may be the conv itself).
-    llvm::SetVector<Operation *> originals;
-    originals.insert(root.getOperation());
-    originals.insert(conv.getOperation());
-    originals.insert(pad.getOperation());
-    for (Operation *dead : originals)
-      if (dead->use_empty())
-        rewriter.eraseOp(dead);
     // The tiled pad sits in an `scf.if` on whether the slice is empty
     // (statically not): fold it, then make the channel's padded plane a
     // fill of its border and a copy, as at the top level.
@@ -1165,11 +1158,13 @@ struct NNCPUTileAndVectorizePass
     };
     SmallVector<scf::ForallOp> channelLoops =
         padDepthwisePerChannel(rewriter, func);
-    // (The pads that the channel loops took in are left unused.)
-    for (Operation &op :
-         llvm::make_early_inc_range(llvm::reverse(func.getBody().front())))
-      if (isOpTriviallyDead(&op))
-        rewriter.eraseOp(&op);
+    // The convolutions, epilogues and pads that the channel loops took in
+    // are left unused.
+    if (!channelLoops.empty())
+      for (Operation &op :
+           llvm::make_early_inc_range(llvm::reverse(func.getBody().front())))
+        if (isOpTriviallyDead(&op))
+          rewriter.eraseOp(&op);
     for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
       (void)padBeforeTranspose(rewriter, pad);
     for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
