@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -38,6 +39,13 @@ namespace {
 /// The largest iteration space (in elements) that is vectorized as a whole:
 /// a 16 x 16 block.
 constexpr int64_t kMaxVectorElements = 256;
+/// Marks a stepped reduction loop that nn-hoist-vector-transfers unrolls
+/// fully (the taps of a depthwise convolution).
+constexpr llvm::StringLiteral kUnrollAttr = "acc.unroll";
+/// The most register-block elements times taps that the unrolled tap
+/// loops of a window-only reduction may update: 3x3 taps over an 8 x 32
+/// block (144 FMAs of 16 lanes). All 7x7 taps over 8 x 32 (784) spill.
+constexpr int64_t kMaxUnrolledElements = 2304;
 
 bool isAllParallel(linalg::LinalgOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
@@ -1025,8 +1033,44 @@ std::optional<SmallVector<int64_t>> reductionOrder(linalg::LinalgOp op) {
   return order;
 }
 
+/// Whether every reduction loop of contraction `op` only slides a window
+/// over an image (a depthwise convolution: out[c, oy, ox] += in[c, oy +
+/// kh, ox + kw] * w[c, kh, kw]): no reduction over a whole dimension of
+/// it (a channel sum, a matmul's k).
+bool windowOnlyReductions(linalg::LinalgOp op) {
+  SmallVector<utils::IteratorType> its = op.getIteratorTypesArray();
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>))
+      continue; // not the image
+    bool window = true;
+    for (auto [d, it] : llvm::enumerate(its)) {
+      if (it != utils::IteratorType::reduction)
+        continue;
+      bool inCompound = false;
+      for (AffineExpr e : map.getResults()) {
+        if (auto dim = dyn_cast<AffineDimExpr>(e))
+          window &= dim.getPosition() != d;
+        else
+          inCompound |= e.isFunctionOfDim(d);
+      }
+      window &= inCompound;
+    }
+    if (window)
+      return true;
+  }
+  return false;
+}
+
 /// Tiles `op` with `parallelTiles` on its parallel loops (0: untiled) and
 /// steps each reduction loop one iteration at a time.
+///
+/// The tap loops of a window-only contraction (a depthwise convolution's
+/// kh and kw) are marked to be unrolled once the accumulator is in
+/// registers (nn-hoist-vector-transfers), innermost first while the body
+/// stays small: the rows of the register block then load each image row
+/// once for all the taps that read it (a 3x3 over 8 rows: 30 loads for 72
+/// FMAs, where stepping kh reloads each row three times: 72).
 void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
                         SmallVector<int64_t> parallelTiles) {
   for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
@@ -1037,10 +1081,32 @@ void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
   if (std::optional<SmallVector<int64_t>> order = reductionOrder(op))
     tiling.setInterchange(*order);
   rewriter.setInsertionPoint(op);
+  bool window = windowOnlyReductions(op);
+  // The elements of the register block that each step updates.
+  int64_t block = 1;
+  for (auto [size, it] :
+       llvm::zip_equal(op.getStaticLoopRanges(), op.getIteratorTypesArray()))
+    if (it == utils::IteratorType::parallel)
+      block *= ShapedType::isDynamic(size) ? kMaxUnrolledElements : size;
   FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), tiling);
-  if (succeeded(r))
-    rewriter.replaceOp(op, r->replacements);
+  if (failed(r))
+    return;
+  rewriter.replaceOp(op, r->replacements);
+  if (!window)
+    return;
+  // Innermost first, while the unrolled body stays small (3x3 taps over
+  // an 8 x 16 block: both loops; 7x7 over 8 x 32: kw only, as 49 taps
+  // would spill).
+  for (LoopLikeOpInterface loop : llvm::reverse(r->loops)) {
+    std::optional<APInt> trips = loop.getStaticTripCount();
+    if (!trips)
+      return;
+    block *= trips->getSExtValue();
+    if (block > kMaxUnrolledElements)
+      return;
+    loop->setAttr(kUnrollAttr, rewriter.getUnitAttr());
+  }
 }
 
 /// A contraction whose reduction dimensions all have extent 1 (a stepped
@@ -1683,6 +1749,17 @@ struct NNHoistVectorTransfersPass
           break; // the loop was replaced: collect again
         }
     }
+    // Unroll the marked tap loops (innermost first), now that their
+    // accumulators are loop-carried values: LLVM then loads each image
+    // row once for every tap that reads it.
+    SmallVector<scf::ForOp> marked;
+    getOperation().walk([&](scf::ForOp l) {
+      if (l->hasAttr(kUnrollAttr))
+        marked.push_back(l);
+    });
+    for (scf::ForOp l : marked)
+      if (failed(loopUnrollFull(l)))
+        l->removeAttr(kUnrollAttr);
     // n-D reductions and contractions to the 1-D forms that the LLVM
     // conversion understands.
     // Transfers with permutation maps first become minor-identity reads

@@ -140,7 +140,10 @@ func.func @packed_nchw_filter(%x: tensor<1x2x3x4xf32>) -> tensor<1x8x3x3xf32> {
 // CHECK:   tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 0] [1, 1, 8, 1]
 // CHECK:   %[[FILL:.+]] = tensor.insert_slice %{{.+}} into %{{.+}}[0, 0, 1, 33] [1, 1, 8, 1]
 // CHECK:   tensor.insert_slice %[[X]] into %[[FILL]][0, 0, 1, 1] [1, 1, 8, 32] [1, 1, 1, 1]
+// Its tap loops (kh, kw) are marked for nn-hoist-vector-transfers to unroll.
 // CHECK:   vector.fma {{.*}} : vector<8x32xf32>
+// CHECK:   } {acc.unroll}
+// CHECK:   } {acc.unroll}
 // CHECK: scf.forall.in_parallel
 // CHECK-NOT: tensor.pad
 func.func @padded_image(%x: tensor<1x4x8x32xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x8x32xf32> {
@@ -199,7 +202,9 @@ func.func @partial_rows_in_place(%x: tensor<197x64xf32>, %w: tensor<64x64xf32>) 
 // CHECK: %[[IMG:.+]] = tensor.insert_slice %[[COPY]] into %[[FILL]][0, 0, 1, 1] [1, 16, 8, 8] [1, 1, 1, 1]
 // CHECK: scf.forall (%[[Y:.+]]) in (8) shared_outs(%{{.+}}) -> (tensor<1x16x8x8xf32>)
 // CHECK:   tensor.extract_slice %[[IMG]][0, 0, %[[Y]], 0] [1, 16, 3, 10]
+// CHECK-NOT: acc.unroll
 // CHECK:   vector.fma {{.*}} : vector<8x16xf32>
+// CHECK-NOT: acc.unroll
 // CHECK:   vector.transfer_read {{.*}} : tensor<1x1x8x16xf32>, vector<1x16x1x8xf32>
 // CHECK-NOT: linalg.transpose
 // CHECK: return
@@ -299,11 +304,14 @@ func.func @nhwc_reduction_order(%x: tensor<1x10x10x16xf32>, %w: tensor<3x3x16x32
 // An NHWC max pool's loops follow its output's memory order (n, oy, ox, c):
 // its register block is 8 pixels x 32 channels, channels in the vector
 // lanes, read with contiguous loads (not 8-lane vectors of pixels gathered
-// at the stride and transposed).
+// at the stride and transposed). Its window loops are marked for unrolling
+// (a stride-2 pool's kw = 2 reads what kw = 0 reads for the next pixel).
 // CHECK-LABEL: func.func @max_pool_nhwc
 // CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, 8) step (32, 1)
 // CHECK-NOT: permutation_map
 // CHECK:   arith.maximumf %{{.+}}, %{{.+}} : vector<8x32xf32>
+// CHECK:   } {acc.unroll}
+// CHECK:   } {acc.unroll}
 // CHECK-NOT: permutation_map
 // CHECK: return
 func.func @max_pool_nhwc(%x: tensor<1x16x16x64xf32>) -> tensor<1x8x8x64xf32> {

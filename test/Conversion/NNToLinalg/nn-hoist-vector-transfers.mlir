@@ -40,3 +40,36 @@ func.func @row_max(%v: vector<2x8xf32>, %init: vector<2xf32>) -> vector<2xf32> {
   %r = vector.multi_reduction <maximumf>, %v, %init [1] : vector<2x8xf32> to vector<2xf32>
   return %r : vector<2xf32>
 }
+
+// Loops marked acc.unroll (the tap loops of a depthwise convolution, marked
+// by nn-cpu-tile-and-vectorize) are unrolled fully once their accumulator
+// is carried in registers: the taps' reads of one image row become the same
+// load for LLVM. Unmarked loops stay.
+// CHECK-LABEL: func.func @unroll_taps
+// CHECK: vector.transfer_read %arg0
+// CHECK: scf.for %[[KH:.+]] = {{.*}} iter_args
+// CHECK-NOT: scf.for
+// CHECK: vector.transfer_read %arg1[%[[KH]], %c0]
+// CHECK: vector.fma
+// CHECK: vector.transfer_read %arg1[%[[KH]], %c1]
+// CHECK: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: scf.yield
+func.func @unroll_taps(%acc: memref<16xf32>, %x: memref<8x18xf32>, %w: memref<3x3xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %pad = arith.constant 0.0 : f32
+  scf.for %kh = %c0 to %c3 step %c1 {
+    scf.for %kw = %c0 to %c2 step %c1 {
+      %a = vector.transfer_read %acc[%c0], %pad {in_bounds = [true]} : memref<16xf32>, vector<16xf32>
+      %b = vector.transfer_read %x[%kh, %kw], %pad {in_bounds = [true]} : memref<8x18xf32>, vector<16xf32>
+      %s = memref.load %w[%kh, %kw] : memref<3x3xf32>
+      %v = vector.broadcast %s : f32 to vector<16xf32>
+      %f = vector.fma %b, %v, %a : vector<16xf32>
+      vector.transfer_write %f, %acc[%c0] {in_bounds = [true]} : vector<16xf32>, memref<16xf32>
+    } {acc.unroll}
+  }
+  return
+}
