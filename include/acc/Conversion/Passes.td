@@ -305,7 +305,10 @@ def NNHoistVectorTransfers : Pass<"nn-hoist-vector-transfers",
     `vector.transfer_write` pairs of an accumulator out of the reduction loops
     that update it (`linalg::hoistRedundantVectorTransfers`), so that a
     register block is loaded once, updated by every reduction step, and
-    stored once. It then lowers n-D vector ops to the 1-D forms the LLVM
+    stored once. Loops marked `acc.unroll` (the tap loops of a depthwise
+    convolution or a pooling window, marked by `nn-cpu-tile-and-vectorize`)
+    are then unrolled fully, so that LLVM loads each shifted image row once
+    for all the taps that read it. It then lowers n-D vector ops to the 1-D forms the LLVM
     conversion understands, and marks float sums across the lanes of a
     vector (`vector.reduction <add>`, a softmax block's row sums)
     `fastmath<reassoc>`, so that LLVM sums them in a tree instead of a
