@@ -196,10 +196,13 @@ def NNCPUPrefetchPanels : Pass<"nn-cpu-prefetch-panels", "::mlir::func::FuncOp">
     (inside a reduction loop) of a panel `[p, 0, .., 0]` of a constant
     global of at least `min-bytes` also prefetches the same position of
     panel p + 1, one `memref.prefetch` per cache line, so that the next
-    panel streams in while this one's tiles compute. Only for panels that
-    at most `max-tiles-per-panel` tiles of their `scf.forall` read (a 7x7
-    image's 7 register blocks; a 14x14 image's 28 already spread the
-    panel's first fetch thinly), and only when the module's
+    panel streams in while this one's tiles compute. The T tiles of a
+    panel share the prefetches: tile t issues them only at the steps k of
+    its outermost reduction loop with k mod T = t (an `scf.if`), so the
+    next panel is fetched once, not T times. Only for panels that at most
+    `max-tiles-per-panel` tiles of their `scf.forall` read (a 7x7 image's
+    7 register blocks, a 14x14 image's 28; a 28x28 image's 112 spread the
+    panel's first fetch thinly already), and only when the module's
     constant globals add up to `min-total-bytes` or more (weights that do
     not stay in the last-level cache between calls); otherwise the
     prefetches would only take load slots.
@@ -208,7 +211,7 @@ def NNCPUPrefetchPanels : Pass<"nn-cpu-prefetch-panels", "::mlir::func::FuncOp">
     Option<"minBytes", "min-bytes", "int64_t", /*default=*/"1048576",
            "Smallest weight (bytes) whose panels are prefetched">,
     Option<"maxTilesPerPanel", "max-tiles-per-panel", "int64_t",
-           /*default=*/"8",
+           /*default=*/"32",
            "Prefetch only panels read by at most this many tiles">,
     Option<"minTotalBytes", "min-total-bytes", "int64_t",
            /*default=*/"33554432",

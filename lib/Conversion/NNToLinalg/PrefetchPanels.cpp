@@ -10,7 +10,8 @@
 // then waits on memory at the rate of its FMAs while the other tiles run
 // from L2. Each vector read of a large panel also prefetches the same
 // position of the next panel, so that the next panel streams in while this
-// one's tiles compute.
+// one's tiles compute; the tiles of a panel take turns, one reduction step
+// in T each, so that the next panel is fetched once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,10 +33,17 @@ namespace acc {
 using namespace mlir;
 
 namespace {
-/// How many tiles read each panel: the product of the trip counts of the
-/// loops of the `scf.forall` that picks the panel (`p` is one of its
-/// induction variables, through affine.apply) other than that one.
-std::optional<int64_t> tilesPerPanel(Value p) {
+/// The tiles of an `scf.forall` that read one panel: the loop, how many
+/// tiles read each panel (the product of the trip counts of its loops other
+/// than the panel's, `p`, an induction variable through affine.apply), and
+/// the tile's index among them (built on demand).
+struct PanelTiles {
+  scf::ForallOp forall;
+  BlockArgument panelIv;
+  int64_t count = 1;
+};
+
+std::optional<PanelTiles> panelTiles(Value p) {
   while (auto apply = p.getDefiningOp<affine::AffineApplyOp>()) {
     if (apply.getMapOperands().size() != 1)
       return std::nullopt;
@@ -54,11 +62,37 @@ std::optional<int64_t> tilesPerPanel(Value p) {
       getConstantIntValues(forall.getMixedStep());
   if (!lbs || !ubs || !steps)
     return std::nullopt;
-  int64_t tiles = 1;
+  PanelTiles tiles{forall, arg};
   for (auto [i, iv] : llvm::enumerate(forall.getInductionVars()))
     if (iv != arg)
-      tiles *= llvm::divideCeil((*ubs)[i] - (*lbs)[i], (*steps)[i]);
+      tiles.count *= llvm::divideCeil((*ubs)[i] - (*lbs)[i], (*steps)[i]);
   return tiles;
+}
+
+/// The index of the current tile among the tiles of its panel: its other
+/// induction variables, linearized (the last one fastest).
+Value tileIndex(OpBuilder &b, Location loc, const PanelTiles &tiles) {
+  scf::ForallOp forall = tiles.forall;
+  SmallVector<int64_t> lbs = *getConstantIntValues(forall.getMixedLowerBound());
+  SmallVector<int64_t> ubs = *getConstantIntValues(forall.getMixedUpperBound());
+  SmallVector<int64_t> steps = *getConstantIntValues(forall.getMixedStep());
+  auto cst = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  Value index = cst(0);
+  for (auto [i, iv] : llvm::enumerate(forall.getInductionVars())) {
+    if (iv == tiles.panelIv)
+      continue;
+    Value pos = b.createOrFold<arith::DivUIOp>(
+        loc, b.createOrFold<arith::SubIOp>(loc, iv, cst(lbs[i])),
+        cst(steps[i]));
+    index = b.createOrFold<arith::AddIOp>(
+        loc,
+        b.createOrFold<arith::MulIOp>(
+            loc, index, cst(llvm::divideCeil(ubs[i] - lbs[i], steps[i]))),
+        pos);
+  }
+  return index;
 }
 
 struct NNCPUPrefetchPanelsPass
@@ -81,7 +115,7 @@ struct NNCPUPrefetchPanelsPass
     }
     SmallVector<vector::TransferReadOp> reads;
     getOperation().walk([&](vector::TransferReadOp r) { reads.push_back(r); });
-    llvm::DenseMap<Operation *, Value> nextPanels;
+    llvm::DenseMap<Operation *, Value> nextPanels, turns, tileIndices;
     for (vector::TransferReadOp read : reads) {
       if (read.getVectorType().getRank() != 1 ||
           !read->getParentOfType<scf::ForOp>())
@@ -112,8 +146,8 @@ struct NNCPUPrefetchPanelsPass
       // Panels read by many tiles (a 14x14 image: 28 register blocks) are
       // fetched from memory during a small share of their use already.
       Value p = panel.getOffsets()[0];
-      std::optional<int64_t> tiles = tilesPerPanel(p);
-      if (!tiles || *tiles > maxTilesPerPanel)
+      std::optional<PanelTiles> tiles = panelTiles(p);
+      if (!tiles || tiles->count > maxTilesPerPanel)
         continue;
       // The next panel's view, once per panel (its reads share it).
       Value &nextPanel = nextPanels[panel];
@@ -129,8 +163,39 @@ struct NNCPUPrefetchPanelsPass
         map.map(p, next);
         nextPanel = pb.clone(*panel, map)->getResult(0);
       }
+      // The tiles of a panel share the work: tile t of T prefetches the
+      // steps k of the outermost reduction loop with k mod T = t, so that
+      // the next panel is fetched once, not once per tile (7 times over
+      // for a 7x7 image: the 7x7x512 layer took 1.15 ms with them, 0.88
+      // without).
       OpBuilder b(read);
       Location loc = read.getLoc();
+      scf::ForOp outer;
+      for (Operation *op = read->getParentOp(); op && op != tiles->forall;
+           op = op->getParentOp())
+        if (auto f = dyn_cast<scf::ForOp>(op))
+          outer = f;
+      if (!outer || !tiles->forall->isProperAncestor(read))
+        continue; // not a reduction step of the panel's tiles
+      if (tiles->count > 1) {
+        Value &cond = turns[outer];
+        if (!cond) {
+          Value &index = tileIndices[tiles->forall];
+          if (!index) {
+            OpBuilder fb = OpBuilder::atBlockBegin(tiles->forall.getBody());
+            index = tileIndex(fb, tiles->forall.getLoc(), *tiles);
+          }
+          OpBuilder cb = OpBuilder::atBlockBegin(outer.getBody());
+          Location cloc = outer.getLoc();
+          Value turn = arith::RemUIOp::create(
+              cb, cloc, outer.getInductionVar(),
+              arith::ConstantIndexOp::create(cb, cloc, tiles->count));
+          cond = arith::CmpIOp::create(cb, cloc, arith::CmpIPredicate::eq, turn,
+                                       index);
+        }
+        auto guard = scf::IfOp::create(b, loc, cond);
+        b.setInsertionPointToStart(guard.thenBlock());
+      }
       IRMapping views;
       views.map(panel.getResult(), nextPanel);
       Value view = nextPanel;

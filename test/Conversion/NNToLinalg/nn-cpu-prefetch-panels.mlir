@@ -1,6 +1,7 @@
-// RUN: acc-opt %s -nn-cpu-prefetch-panels="min-bytes=1024 min-total-bytes=1024" | FileCheck %s
+// RUN: acc-opt %s -nn-cpu-prefetch-panels="min-bytes=1024 min-total-bytes=1024 max-tiles-per-panel=8" | FileCheck %s
 // RUN: acc-opt %s -nn-cpu-prefetch-panels="min-total-bytes=1024" | FileCheck %s --check-prefix=SMALL
 // RUN: acc-opt %s -nn-cpu-prefetch-panels="min-bytes=1024" | FileCheck %s --check-prefix=SMALL
+// RUN: acc-opt %s -nn-cpu-prefetch-panels="min-bytes=1024 min-total-bytes=1024 max-tiles-per-panel=16" | FileCheck %s --check-prefix=SHARED
 
 // Each vector read of panel p of a packed weight (inside the reduction
 // loop) also prefetches the same position of panel p + 1 (the last panel
@@ -54,6 +55,18 @@ func.func @panel_reads(%out: memref<4x32xf32>) {
 // CHECK-LABEL: func.func @panel_reused
 // CHECK-NOT: memref.prefetch
 // CHECK: return
+// Under the limit, the 16 tiles of a panel take turns: tile t (its other
+// induction variable) prefetches at the reduction steps k with k mod 16 = t.
+// SHARED-LABEL: func.func @panel_reused
+// SHARED: scf.forall (%{{.+}}, %[[T:.+]]) in (4, 16)
+// SHARED:   scf.for %[[K:[a-z0-9_]+]] =
+// SHARED:     %[[C16:.+]] = arith.constant 16 : index
+// SHARED:     %[[TURN:.+]] = arith.remui %[[K]], %[[C16]]
+// SHARED:     %[[MINE:.+]] = arith.cmpi eq, %[[TURN]], %[[T]]
+// SHARED:     scf.if %[[MINE]] {
+// SHARED-COUNT-2: memref.prefetch
+// SHARED:     }
+// SHARED:     vector.transfer_read
 func.func @panel_reused(%out: memref<4x16x32xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
