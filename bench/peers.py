@@ -184,10 +184,15 @@ def run(args, manifest, result):
         else:
             res["iree_status"] = comp.get("status", "not compiled")
 
-        # Interleaved: each round times every runner once.
+        # Interleaved: each round times every runner once. Each runner's
+        # worker threads may spin for a while after its last call (ONNX
+        # Runtime's intra-op pool, IREE's, acc's); a pause before timing the
+        # next one lets them go idle, so that no runner is timed beside
+        # another's spinning threads.
         times = {k: [] for k in timed}
         for _ in range(3):
             for k, f in timed.items():
+                time.sleep(0.05)
                 times[k].append(median_time(f, budget=0.3))
         for k, ts in times.items():
             res[k + "_ms"] = sorted(ts)[len(ts) // 2] * 1e3
