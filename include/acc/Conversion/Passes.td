@@ -357,6 +357,8 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
       that its structural mask leaves visible (causal: up to the diagonal;
       sliding window: the window), so a windowed attention does work linear
       in N; the mask is computed only inside blocks that cross its edge.
+      f16 and bf16 attention computes its scores, running max and sum and
+      output accumulator in f32 (the output is truncated once).
 
     `nn.block` must have been inlined (`nn-inline-blocks`). Ops or shapes
     that cannot be lowered yet get an error naming the op and the reason.

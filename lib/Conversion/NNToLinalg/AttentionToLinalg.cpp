@@ -106,6 +106,15 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     auto qt = cast<RankedTensorType>(q.getType());
     auto ot = cast<RankedTensorType>(op.getType());
     Type elt = qt.getElementType();
+    // The type the scores, the running max and sum and the output
+    // accumulate in: f32 for 16-bit inputs (whose 8 or 11 significant bits
+    // would round every block product and every rescale), the element type
+    // otherwise. Q is converted once per query block; K and V are read in
+    // their own type and extended as they are used.
+    Type ct = isa<Float16Type, BFloat16Type>(elt) ? Float32Type::get(ctx) : elt;
+    auto toCt = [&](OpBuilder &bb, Location l, Value x) -> Value {
+      return x.getType() == ct ? x : arith::ExtFOp::create(bb, l, ct, x);
+    };
     double negInf = -std::numeric_limits<double>::infinity();
 
     // Static sequence lengths that are not multiples of the blocks (ViT's
@@ -292,14 +301,16 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // The scale goes on the query block, once (bq x D products), instead of
     // on every score block (bq x bk products and a pass over the block per
     // key block): softmax(scale Q Kᵀ) = softmax((scale Q) Kᵀ).
-    if (scale != 1.0)
-      qTile = generic(
-          b, loc, {qTile}, emptyT(b, loc, {bq, D}, elt),
-          {map(2, {i, j}), map(2, {i, j})}, {kPar, kPar},
-          [&](OpBuilder &bb, Location l, ValueRange a) {
-            yieldV(bb, l,
-                   arith::MulFOp::create(bb, l, a[0], cstF(bb, l, elt, scale)));
-          });
+    if (scale != 1.0 || ct != elt)
+      qTile = generic(b, loc, {qTile}, emptyT(b, loc, {bq, D}, ct),
+                      {map(2, {i, j}), map(2, {i, j})}, {kPar, kPar},
+                      [&](OpBuilder &bb, Location l, ValueRange a) {
+                        Value x = toCt(bb, l, a[0]);
+                        if (scale != 1.0)
+                          x = arith::MulFOp::create(bb, l, x,
+                                                    cstF(bb, l, ct, scale));
+                        yieldV(bb, l, x);
+                      });
 
     // Visible key range of this query block.
     Value firstPos = arith::AddIOp::create(b, loc, i0, offset);
@@ -323,9 +334,9 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
             b, loc, arith::DivUIOp::create(b, loc, kStart, bkStep), bkStep);
     }
 
-    Value m0 = filled(b, loc, {bq}, elt, negInf);
-    Value l0 = filled(b, loc, {bq}, elt, 0.0);
-    Value acc0 = filled(b, loc, {bq, Dv}, elt, 0.0);
+    Value m0 = filled(b, loc, {bq}, ct, negInf);
+    Value l0 = filled(b, loc, {bq}, ct, 0.0);
+    Value acc0 = filled(b, loc, {bq, Dv}, ct, 0.0);
     // One loop over the key blocks of `blk` keys in [from, to), carrying
     // (m, l, acc) from `init`.
     auto keyLoop = [&](Value from, Value to, int64_t blk,
@@ -360,14 +371,14 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         kT = tensor::ExtractSliceOp::create(b, loc, type, kt, offsets, sizes,
                                             strides);
       }
-      Value sInit = filled(b, loc, {bq, bk}, elt, 0.0);
-      Value s = generic(b, loc, {qTile, kT}, sInit,
-                        {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})},
-                        {kPar, kPar, kRed},
-                        [](OpBuilder &bb, Location l, ValueRange a) {
-                          Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
-                          yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
-                        });
+      Value sInit = filled(b, loc, {bq, bk}, ct, 0.0);
+      Value s = generic(
+          b, loc, {qTile, kT}, sInit,
+          {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})}, {kPar, kPar, kRed},
+          [&](OpBuilder &bb, Location l, ValueRange a) {
+            Value p = arith::MulFOp::create(bb, l, a[0], toCt(bb, l, a[1]));
+            yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
+          });
 
       // Additive mask, and (on edge blocks) the structural mask.
       SmallVector<Value> ins = {s};
@@ -407,11 +418,11 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       bool hasMask = mask != nullptr;
       auto scaled = [&](bool structural) {
         return generic(
-            b, loc, ins, emptyT(b, loc, {bq, bk}, elt), maps, {kPar, kPar},
+            b, loc, ins, emptyT(b, loc, {bq, bk}, ct), maps, {kPar, kPar},
             [&](OpBuilder &bb, Location l, ValueRange a) {
               Value x = a[0];
               if (hasMask)
-                x = arith::AddFOp::create(bb, l, x, a[1]);
+                x = arith::AddFOp::create(bb, l, x, toCt(bb, l, a[1]));
               if (structural) {
                 Value ii = linalg::IndexOp::create(bb, l, 0);
                 Value jj = linalg::IndexOp::create(bb, l, 1);
@@ -436,7 +447,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                   vis = arith::AndIOp::create(bb, l, vis, inWin);
                 }
                 x = arith::SelectOp::create(bb, l, vis, x,
-                                            cstF(bb, l, elt, negInf));
+                                            cstF(bb, l, ct, negInf));
               }
               yieldV(bb, l, x);
             });
@@ -495,27 +506,27 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         yieldV(bb, l, arith::MaxNumFOp::create(bb, l, a[0], a[1]));
       };
       Value rowMax =
-          generic(b, loc, {s2}, filled(b, loc, {bq}, elt, negInf),
+          generic(b, loc, {s2}, filled(b, loc, {bq}, ct, negInf),
                   {map(2, {i, j}), map(2, {i})}, {kPar, kRed}, maxOf);
       Value mMax =
-          generic(b, loc, {m, rowMax}, emptyT(b, loc, {bq}, elt),
+          generic(b, loc, {m, rowMax}, emptyT(b, loc, {bq}, ct),
                   {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar}, maxOf);
       // A row that has seen only -inf keeps a safe max of 0 so that
       // exp(-inf - 0) = 0 instead of NaN.
       auto safe = [&](OpBuilder &bb, Location l, Value x) -> Value {
         Value isInf = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ, x,
-                                            cstF(bb, l, elt, negInf));
-        return arith::SelectOp::create(bb, l, isInf, cstF(bb, l, elt, 0.0), x);
+                                            cstF(bb, l, ct, negInf));
+        return arith::SelectOp::create(bb, l, isInf, cstF(bb, l, ct, 0.0), x);
       };
       Value p =
-          generic(b, loc, {s2, mMax}, emptyT(b, loc, {bq, bk}, elt),
+          generic(b, loc, {s2, mMax}, emptyT(b, loc, {bq, bk}, ct),
                   {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
                   [&](OpBuilder &bb, Location l, ValueRange a) {
                     Value x =
                         arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
                     yieldV(bb, l, math::ExpOp::create(bb, l, x));
                   });
-      Value alpha = generic(b, loc, {m, mMax}, emptyT(b, loc, {bq}, elt),
+      Value alpha = generic(b, loc, {m, mMax}, emptyT(b, loc, {bq}, ct),
                             {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar},
                             [&](OpBuilder &bb, Location l, ValueRange a) {
                               Value x = arith::SubFOp::create(
@@ -544,8 +555,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       Value accNew = generic(
           b, loc, {p, vTile}, accScaled,
           {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})}, {kPar, kPar, kRed},
-          [](OpBuilder &bb, Location l, ValueRange a) {
-            Value x = arith::MulFOp::create(bb, l, a[0], a[1]);
+          [&](OpBuilder &bb, Location l, ValueRange a) {
+            Value x = arith::MulFOp::create(bb, l, a[0], toCt(bb, l, a[1]));
             yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], x));
           });
       // (max(m', m) = m': a write of m' that reads the old m, which
@@ -577,16 +588,19 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     scf::ForOp kLoop = keyLoop(kMid, kEnd, kBlock, state);
     b.setInsertionPointAfter(kLoop);
     Value lFinal = kLoop.getResult(1), accFinal = kLoop.getResult(2);
-    Value oTile = generic(
-        b, loc, {accFinal, lFinal}, emptyT(b, loc, {bq, Dv}, elt),
-        {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
-        [&](OpBuilder &bb, Location l, ValueRange a) {
-          Value zero = cstF(bb, l, elt, 0.0);
-          Value isZero = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ,
-                                               a[1], zero);
-          Value dv = arith::DivFOp::create(bb, l, a[0], a[1]);
-          yieldV(bb, l, arith::SelectOp::create(bb, l, isZero, zero, dv));
-        });
+    Value oTile =
+        generic(b, loc, {accFinal, lFinal}, emptyT(b, loc, {bq, Dv}, elt),
+                {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
+                [&](OpBuilder &bb, Location l, ValueRange a) {
+                  Value zero = cstF(bb, l, ct, 0.0);
+                  Value isZero = arith::CmpFOp::create(
+                      bb, l, arith::CmpFPredicate::OEQ, a[1], zero);
+                  Value dv = arith::DivFOp::create(bb, l, a[0], a[1]);
+                  Value o = arith::SelectOp::create(bb, l, isZero, zero, dv);
+                  if (ct != elt)
+                    o = arith::TruncFOp::create(bb, l, elt, o);
+                  yieldV(bb, l, o);
+                });
     SmallVector<OpFoldResult> offs = {bi, hi, i0, b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
                                        getAsOpFoldResult(bq),

@@ -95,6 +95,29 @@ func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 
 // -----
 
+// 16-bit attention accumulates in f32: the query block is extended (and
+// scaled) once, K and V are read as f16 and extended in the block products,
+// the running max, sum and output are f32, and the output is truncated once.
+// CHECK-LABEL: func.func @attention_f16
+// CHECK: scf.forall
+// CHECK:   linalg.generic {{.*}} ins(%{{.+}} : tensor<64x64xf16>) outs(%{{.+}} : tensor<64x64xf32>)
+// CHECK:     arith.extf %{{.+}} : f16 to f32
+// CHECK:     arith.mulf
+// CHECK:   scf.for {{.*}} -> (tensor<64xf32>, tensor<64xf32>, tensor<64x64xf32>)
+// CHECK:     linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf16>) outs(%{{.+}} : tensor<64x64xf32>)
+// CHECK:       arith.extf %{{.+}} : f16 to f32
+// CHECK:     math.exp %{{.+}} : f32
+// CHECK:     linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf16>) outs(%{{.+}} : tensor<64x64xf32>)
+// CHECK:       arith.extf %{{.+}} : f16 to f32
+// CHECK:   linalg.generic {{.*}} ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64xf32>) outs(%{{.+}} : tensor<64x64xf16>)
+// CHECK:     arith.truncf %{{.+}} : f32 to f16
+func.func @attention_f16(%q: tensor<1x2x128x64xf16>, %k: tensor<1x2x128x64xf16>, %v: tensor<1x2x128x64xf16>) -> tensor<1x2x128x64xf16> {
+  %0 = nn.attention %q, %k, %v : (tensor<1x2x128x64xf16>, tensor<1x2x128x64xf16>, tensor<1x2x128x64xf16>) -> tensor<1x2x128x64xf16>
+  return %0 : tensor<1x2x128x64xf16>
+}
+
+// -----
+
 // ViT's 197 tokens: blocks balanced over the sequence, 4 query blocks of 56
 // (224 rows, not 256) and one key block of 224 (its one-iteration loop
 // folds away); the 27 padded keys are masked on that block.

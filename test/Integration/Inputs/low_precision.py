@@ -6,7 +6,11 @@ ReLU (NCHW), and a causal attention.
 
 Buffers hold raw 16-bit values (docs/ABI.md: f16 and bf16 are uint16_t).
 The tolerances are a few units of the format's precision: 4e-3 for f16
-(10 mantissa bits), 3e-2 for bf16 (7 bits).
+(10 mantissa bits), 3e-2 for bf16 (7 bits). Attention's are tighter:
+it accumulates its scores, running max and sum and output in f32, and
+its error is that of the inputs' and the output's rounding (2.4e-4 f16,
+1.4e-3 bf16; accumulated in the element type it was 1.5e-3 and 6.9e-3,
+which these tolerances reject).
 """
 import ctypes
 import os
@@ -47,7 +51,8 @@ def main():
     acc_compile, work = sys.argv[1:3]
     os.makedirs(work, exist_ok=True)
     ok = True
-    for name, dtype, tol in (("f16", torch.float16, 4e-3), ("bf16", torch.bfloat16, 3e-2)):
+    for name, dtype, tol, attn_tol in (("f16", torch.float16, 4e-3, 6e-4),
+                                       ("bf16", torch.bfloat16, 3e-2, 3.5e-3)):
         src = os.path.join(work, "lp_%s.mlir" % name)
         lib = os.path.join(work, "liblp_%s.so" % name)
         open(src, "w").write(TEMPLATE.replace("xT>", "x%s>" % name))
@@ -72,7 +77,7 @@ def main():
             got = torch.from_numpy(out).view(dtype).double()
             want = ref(*[t.double() for t in ins])
             err = float((got - want).abs().max() / want.abs().max())
-            good = status == 0 and err < tol
+            good = status == 0 and err < (attn_tol if fn == "attn" else tol)
             ok &= good
             print("%s %s status %d rel_err %.2e %s" % (name, fn, status, err,
                                                       "OK" if good else "FAIL"))
