@@ -593,6 +593,23 @@ def dynamic_cases():
         cs.append(Case("dyn_attention_%s" % kind, [s, s, s], [s], body,
                        (lambda kd: lambda q, k, v: attention_ref(q, k, v, kd, 9))(kind),
                        tol=2e-5))
+    # Fewer queries than keys, both lengths dynamic (the key range of a
+    # query block ends past the last query's position: rounded up to a key
+    # block, the rest masked), with an additive mask of dynamic lengths.
+    for kind, extra in (("causal", " mask(causal)"),
+                        ("sliding_window", " mask(sliding_window) {window = 40}")):
+        qs, ks, ms = (1, 2, 21, 16), (1, 2, 130, 16), (1, 1, 21, 130)
+        dq, dk, dm = dyn(qs, {2}), dyn(ks, {2}), dyn(ms, {2, 3})
+        body = ("%%q = tensor.cast %%a0 : %s to %s\n" % (ttype(qs), dq) +
+                "%%k = tensor.cast %%a1 : %s to %s\n" % (ttype(ks), dk) +
+                "%%v = tensor.cast %%a2 : %s to %s\n" % (ttype(ks), dk) +
+                "%%m = tensor.cast %%a3 : %s to %s\n" % (ttype(ms), dm) +
+                "%%o = nn.attention %%q, %%k, %%v additive_mask(%%m)%s : (%s, %s, %s, %s) -> %s\n" % (
+                    extra, dq, dk, dk, dm, dq) +
+                "%%r0 = tensor.cast %%o : %s to %s" % (dq, ttype(qs)))
+        cs.append(Case("dyn_attention_%s_nq_lt_nk" % kind, [qs, ks, ks, ms], [qs], body,
+                       (lambda kd: lambda q, k, v, m: attention_ref(q, k, v, kd, 40, add=m))(kind),
+                       tol=2e-5))
     # conv + relu with dynamic batch and spatial sizes, strided and padded.
     xs, ws, os_ = (2, 3, 13, 11), (6, 3, 3, 3), (2, 6, 7, 6)
     body = ("%%x = tensor.cast %%a0 : %s to %s\n" % (ttype(xs), dyn(xs, {0, 2, 3})) +

@@ -132,13 +132,25 @@ func.func @attention_balanced_blocks(%q: tensor<1x12x197x64xf32>, %k: tensor<1x1
 
 // -----
 
-// Grouped-query heads read key/value head h / (Hq / Hkv); dynamic sizes.
+// Grouped-query heads read key/value head h / (Hq / Hkv). Dynamic lengths
+// are padded at run time to a multiple of their block (64), so that every
+// tile is static (and vectorizes); the result is the first Nq rows.
 // CHECK-LABEL: func.func @attention_gqa_dynamic
 // CHECK: %[[NQ:.+]] = tensor.dim %arg0, %c2
-// CHECK: scf.forall (%{{.+}}, %[[H:.+]], %{{.+}}) = (0, 0, 0) to (%{{.+}}, 8, %[[NQ]]) step (1, 1, 64)
+// CHECK: %[[UP:.+]] = arith.addi %[[NQ]], %c63
+// CHECK: %[[BLOCKS:.+]] = arith.divui %[[UP]], %c64
+// CHECK: %[[ROUNDED:.+]] = arith.muli %[[BLOCKS]], %c64
+// CHECK: %[[HIGH:.+]] = arith.subi %[[ROUNDED]], %[[NQ]]
+// CHECK: %[[Q:.+]] = tensor.pad %arg0 low[0, 0, 0, 0] high[0, 0, %[[HIGH]], 0]
+// CHECK: tensor.pad %arg1
+// CHECK: tensor.pad %arg2
+// CHECK: %[[NQP:.+]] = tensor.dim %[[Q]], %c2
+// CHECK: %[[ALL:.+]] = scf.forall (%{{.+}}, %[[H:.+]], %{{.+}}) = (0, 0, 0) to (%{{.+}}, 8, %[[NQP]]) step (1, 1, 64)
 // CHECK:   %[[HK:.+]] = arith.divui %[[H]], %c4
+// CHECK:   tensor.extract_slice %[[Q]]{{.*}} [1, 1, 64, 64] [1, 1, 1, 1] : tensor<?x8x?x64xf32> to tensor<64x64xf32>
 // CHECK:     scf.for
-// CHECK:       tensor.extract_slice %{{.+}}[%{{.+}}, %[[HK]], 0, %{{.+}}]
+// CHECK:       tensor.extract_slice %{{.+}}[%{{.+}}, %[[HK]], 0, %{{.+}}] [1, 1, 64, 64] [1, 1, 1, 1] : tensor<?x2x64x?xf32> to tensor<64x64xf32>
+// CHECK: tensor.extract_slice %[[ALL]][0, 0, 0, 0] [%{{.+}}, 8, %{{.+}}, 64]
 func.func @attention_gqa_dynamic(%q: tensor<?x8x?x64xf32>, %k: tensor<?x2x?x64xf32>, %v: tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32> {
   %0 = nn.attention %q, %k, %v : (tensor<?x8x?x64xf32>, tensor<?x2x?x64xf32>, tensor<?x2x?x64xf32>) -> tensor<?x8x?x64xf32>
   return %0 : tensor<?x8x?x64xf32>
