@@ -1337,10 +1337,20 @@ struct NNCPUTileAndVectorizePass
       }
 
       for (linalg::LinalgOp root : roots) {
+        // Rows of dynamic extent are tiled by the contraction's register
+        // block only when the root takes the contraction into its tiles
+        // (the partial tiles are then padded to their static bounds);
+        // otherwise one row per tile, which keeps every tile static (a
+        // softmax over a dynamic number of rows: vector exp, not libm's
+        // scalar expf on every element).
+        bool dynamicRows = root.hasDynamicShape();
         bool fromContraction = false;
         for (Value in : root.getDpsInputs())
           if (auto l = in.getDefiningOp<linalg::LinalgOp>())
-            fromContraction |= isContraction(l);
+            fromContraction |=
+                isContraction(l) &&
+                (!dynamicRows || (fused.contains(l) &&
+                                  epilogueOf.lookup(l) == root.getOperation()));
         SmallVector<int64_t> tiles =
             registerTile(root, vectorWidth, rows, fromContraction);
         // A transpose that takes in a contraction's epilogue: the epilogue's

@@ -318,3 +318,19 @@ func.func @max_pool_nhwc(%x: tensor<1x16x16x64xf32>) -> tensor<1x8x8x64xf32> {
   %0 = nn.max_pool2d %x layout(nhwc) {kernel_size = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<1x16x16x64xf32> -> tensor<1x8x8x64xf32>
   return %0 : tensor<1x8x8x64xf32>
 }
+
+// A softmax over a dynamic number of rows, fed by (not fused with) a linear
+// layer: its tiles take one row at a time, so that every tile is static and
+// vectorizes (tiled by the linear's 8-row register block, each tile would
+// have a dynamic row count and stay scalar, with libm's expf per element).
+// CHECK-LABEL: func.func @dynamic_rows_softmax
+// CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (%{{.+}}, 64) step (1, 16)
+// CHECK:   tensor.extract_slice %{{.+}} [1, 16] [1, 1] : tensor<?x64xf32> to tensor<1x16xf32>
+// CHECK:   arith.divf %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @dynamic_rows_softmax(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>) -> tensor<?x64xf32> {
+  %y = nn.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %s = nn.softmax %y : tensor<?x64xf32>
+  return %s : tensor<?x64xf32>
+}
