@@ -390,14 +390,18 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         kT = tensor::ExtractSliceOp::create(b, loc, type, kt, offsets, sizes,
                                             strides);
       }
-      Value sInit = filled(b, loc, {bq, bk}, ct, 0.0);
-      Value s = generic(
-          b, loc, {qTile, kT}, sInit,
-          {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})}, {kPar, kPar, kRed},
-          [&](OpBuilder &bb, Location l, ValueRange a) {
-            Value p = arith::MulFOp::create(bb, l, a[0], toCt(bb, l, a[1]));
-            yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
-          });
+      // out[i, j] += x[i, d] * y[d, j], y (K or V) extended to the compute
+      // type as it is read.
+      auto blockProduct = [&](Value x, Value y, Value init) {
+        return generic(
+            b, loc, {x, y}, init,
+            {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})},
+            {kPar, kPar, kRed}, [&](OpBuilder &bb, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(bb, l, a[0], toCt(bb, l, a[1]));
+              yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
+            });
+      };
+      Value s = blockProduct(qTile, kT, filled(b, loc, {bq, bk}, ct, 0.0));
 
       // Additive mask, and (on edge blocks) the structural mask.
       SmallVector<Value> ins = {s};
@@ -571,13 +575,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                     yieldV(bb, l, arith::MulFOp::create(bb, l, a[1], a[0]));
                   });
       // (i, dv, j): acc[i, dv] += p[i, j] * v[j, dv]
-      Value accNew = generic(
-          b, loc, {p, vTile}, accScaled,
-          {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})}, {kPar, kPar, kRed},
-          [&](OpBuilder &bb, Location l, ValueRange a) {
-            Value x = arith::MulFOp::create(bb, l, a[0], toCt(bb, l, a[1]));
-            yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], x));
-          });
+      Value accNew = blockProduct(p, vTile, accScaled);
       // (max(m', m) = m': a write of m' that reads the old m, which
       // canonicalization does not fold away as it would a plain copy.)
       Value mNew =
