@@ -53,8 +53,30 @@ bool isAllParallel(linalg::LinalgOp op) {
 
 /// A contraction-like op: reductions and at least two inputs (conv, matmul,
 /// linear, the attention products).
+/// A reduction of rows that every input spans except along the reduced
+/// loops (a layer norm's sum of (x - mean)^2: x over (r, c), the mean over
+/// (r) only): per-row statistics, not a contraction, whose inputs each
+/// span loops that another lacks (a matmul's A lacks j, B lacks i).
+bool isRowStatistic(linalg::LinalgOp op) {
+  if (op.getNumReductionLoops() == 0 || op.getNumParallelLoops() == 0)
+    return false;
+  SmallVector<utils::IteratorType> its = op.getIteratorTypesArray();
+  bool whole = false;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (!map.isProjectedPermutation())
+      return false;
+    whole |= map.getNumResults() == op.getNumLoops();
+    for (auto [d, it] : llvm::enumerate(its))
+      if (it == utils::IteratorType::parallel && !map.isFunctionOfDim(d))
+        return false;
+  }
+  return whole;
+}
+
 bool isContraction(linalg::LinalgOp op) {
-  return op.getNumReductionLoops() > 0 && op.getNumDpsInputs() >= 2;
+  return op.getNumReductionLoops() > 0 && op.getNumDpsInputs() >= 2 &&
+         !isRowStatistic(op);
 }
 
 /// The loop of `op`'s vector dimension: the innermost dimension of its
@@ -473,7 +495,8 @@ SmallVector<int64_t> rowTile(linalg::LinalgOp op, int64_t width) {
 /// single row to reduce.
 SmallVector<int64_t> reductionTile(linalg::LinalgOp op, int64_t width) {
   if (isContraction(op) || op.getNumReductionLoops() == 0 ||
-      op.getNumParallelLoops() == 0 || op.getNumDpsInputs() != 1)
+      op.getNumParallelLoops() == 0 ||
+      (op.getNumDpsInputs() != 1 && !isRowStatistic(op)))
     return {};
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> its = op.getIteratorTypesArray();
@@ -518,9 +541,11 @@ int64_t staticBytes(Value v) {
 std::optional<SmallVector<int64_t>> weightOuterOrder(linalg::LinalgOp root,
                                                      ArrayRef<int64_t> tiles) {
   linalg::LinalgOp contraction = isContraction(root) ? root : nullptr;
+  // (Only a contraction that the root's tiles take in: its one reader.)
   if (!contraction)
     for (Value in : root.getDpsInputs())
-      if (auto l = in.getDefiningOp<linalg::LinalgOp>(); l && isContraction(l))
+      if (auto l = in.getDefiningOp<linalg::LinalgOp>();
+          l && isContraction(l) && l->hasOneUse())
         contraction = l;
   if (!contraction || contraction.getNumDpsInputs() != 2)
     return std::nullopt;
@@ -1257,12 +1282,78 @@ struct NNCPUTileAndVectorizePass
       SmallVector<Operation *> topLevel;
       for (Operation &op : block.getOperations())
         topLevel.push_back(&op);
+      // Row statistics fused with their reader: an all-parallel op that
+      // reads per-row statistics (a layer norm's mean and variance sums, a
+      // softmax's max and sum) is tiled one row at a time with the row
+      // whole, and the statistics (plain reductions, and the elementwise
+      // ops between them) are computed inside its tile: one parallel loop
+      // and one pass over each row from L1, instead of a loop per
+      // statistic, each reading the whole tensor again.
+      llvm::SmallPtrSet<Operation *, 16> rowFused;
+      llvm::DenseMap<Operation *, SmallVector<int64_t>> rowRootTiles;
+      for (Operation *op : llvm::reverse(topLevel)) {
+        auto r = dyn_cast<linalg::GenericOp>(op);
+        if (!r || !r.hasPureTensorSemantics() || r->getNumResults() != 1 ||
+            !isAllParallel(r) || r.hasDynamicShape() || rowFused.contains(r))
+          continue;
+        // The ops that r's inputs come from (transitively), all-parallel
+        // or plain reductions with static shapes, in this block...
+        llvm::SetVector<Operation *> group;
+        SmallVector<Operation *> work = {r};
+        while (!work.empty()) {
+          Operation *o = work.pop_back_val();
+          for (Value in : cast<linalg::LinalgOp>(o).getDpsInputs()) {
+            auto p = in.getDefiningOp<linalg::GenericOp>();
+            if (!p || p->getBlock() != &block || group.contains(p) ||
+                rowFused.contains(p) || !p.hasPureTensorSemantics() ||
+                p.hasDynamicShape() || p->getNumResults() != 1 ||
+                !(isAllParallel(p) || isRowStatistic(p)))
+              continue;
+            group.insert(p);
+            work.push_back(p);
+          }
+        }
+        // ...less those read outside the group (the residual stream a layer
+        // norm reads stays a tensor of its own), to a fixed point.
+        for (bool pruned = true; pruned;) {
+          pruned = false;
+          for (Operation *o : llvm::to_vector(group))
+            if (llvm::any_of(o->getUsers(), [&](Operation *u) {
+                  return u != r.getOperation() && !group.contains(u);
+                })) {
+              group.remove(o);
+              pruned = true;
+            }
+        }
+        bool ok = llvm::any_of(group, [](Operation *o) {
+          return !isAllParallel(cast<linalg::LinalgOp>(o));
+        });
+        // The statistics r reads vary along its outer loops only: those
+        // are tiled by 1, the rest (the row) kept whole.
+        SmallVector<int64_t> tiles(r.getNumLoops(), 0);
+        for (OpOperand *in : r.getDpsInputOperands()) {
+          if (!group.contains(in->get().getDefiningOp()))
+            continue;
+          AffineMap map = r.getMatchingIndexingMap(in);
+          if (map.getNumResults() == r.getNumLoops())
+            continue; // a whole-shape input (x itself, or x - mean)
+          for (AffineExpr e : map.getResults())
+            if (auto d = dyn_cast<AffineDimExpr>(e))
+              tiles[d.getPosition()] = 1;
+        }
+        if (!ok || llvm::all_of(tiles, [](int64_t t) { return t == 0; }) ||
+            llvm::all_of(tiles, [](int64_t t) { return t == 1; }))
+          continue;
+        for (Operation *o : group)
+          rowFused.insert(o);
+        rowRootTiles[r] = tiles;
+      }
       for (Operation &op : llvm::make_pointee_range(llvm::reverse(topLevel))) {
         auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
         if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
             linalgOp->getNumResults() != 1)
           continue;
-        bool canFuse = fusible(linalgOp);
+        bool canFuse = fusible(linalgOp) || rowFused.contains(linalgOp);
         // A contraction is fused only into an epilogue that is itself a root
         // (consumers come first in this walk, so that is known), or into the
         // layout transpose that is the epilogue's only reader (below); if the
@@ -1353,6 +1444,8 @@ struct NNCPUTileAndVectorizePass
                                   epilogueOf.lookup(l) == root.getOperation()));
         SmallVector<int64_t> tiles =
             registerTile(root, vectorWidth, rows, fromContraction);
+        if (auto it = rowRootTiles.find(root); it != rowRootTiles.end())
+          tiles = it->second;
         // A transpose that takes in a contraction's epilogue: the epilogue's
         // register block, permuted (loop i of the transpose is loop perm[i]
         // of the epilogue's identity-mapped output).

@@ -273,13 +273,24 @@ func.func @conv1x1_nchw(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x1x1xf32>) -> 
   return %0 : tensor<1x32x8x8xf32>
 }
 
-// A plain reduction (a layer norm's row sums) is tiled into single rows on
-// the thread pool, each row reduced whole (results independent of the
-// thread count), instead of one serial loop nest.
+// A layer norm is one parallel loop over its rows: each tile computes its
+// row's statistics (the plain reductions, each row reduced whole: results
+// independent of the thread count) and normalizes the row, 16 lanes at a
+// time, while the row is in L1; not a loop per statistic over the whole
+// tensor.
 // CHECK-LABEL: func.func @layer_norm_rows
-// CHECK: scf.forall (%[[R:.+]]) in (197) shared_outs(%{{.+}}) -> (tensor<1x197xf32>)
+// CHECK: scf.forall (%[[R:.+]]) in (197) shared_outs(%{{.+}}) -> (tensor<1x197x768xf32>)
 // CHECK:   tensor.extract_slice %arg0[0, %[[R]], 0] [1, 1, 768] [1, 1, 1]
 // CHECK:   linalg.generic {{.*}} iterator_types = ["reduction"]
+// CHECK:   linalg.generic {{.*}} iterator_types = ["reduction"]
+// CHECK:   math.sqrt %{{.+}} : f32
+// CHECK:   scf.for %{{.+}} = %c0 to %c768 step %c16
+// CHECK-NOT:   math.sqrt
+// CHECK:     arith.subf %{{.+}}, %{{.+}} : vector<16xf32>
+// CHECK:     vector.fma %{{.+}} : vector<16xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: scf.forall
+// CHECK: return
 func.func @layer_norm_rows(%x: tensor<1x197x768xf32>) -> tensor<1x197x768xf32> {
   %g = arith.constant dense<1.5> : tensor<768xf32>
   %b = arith.constant dense<0.5> : tensor<768xf32>
