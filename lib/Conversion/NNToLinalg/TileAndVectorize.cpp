@@ -51,8 +51,6 @@ bool isAllParallel(linalg::LinalgOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
 }
 
-/// A contraction-like op: reductions and at least two inputs (conv, matmul,
-/// linear, the attention products).
 /// A reduction of rows that every input spans except along the reduced
 /// loops (a layer norm's sum of (x - mean)^2: x over (r, c), the mean over
 /// (r) only): per-row statistics, not a contraction, whose inputs each
@@ -74,6 +72,8 @@ bool isRowStatistic(linalg::LinalgOp op) {
   return whole;
 }
 
+/// A contraction-like op: reductions and at least two inputs (conv, matmul,
+/// linear, the attention products), not a row statistic.
 bool isContraction(linalg::LinalgOp op) {
   return op.getNumReductionLoops() > 0 && op.getNumDpsInputs() >= 2 &&
          !isRowStatistic(op);
