@@ -146,6 +146,15 @@ def pool_cases():
             ttype(big), ttype((1, 2, 1, 1))),
         lambda x: F.adaptive_avg_pool2d(x, 1), tol=1e-6,
         init={0: positive}))
+    # One channel: a reduction to a single value, split into 16 partial
+    # sums that run on the thread pool, then merged.
+    one = (1, 1, 512, 640)
+    cs.append(Case(
+        "global_avgpool_one_channel", [one], [(1, 1, 1, 1)],
+        "%%r0 = nn.global_avg_pool2d %%a0 layout(nchw) : %s -> %s" % (
+            ttype(one), ttype((1, 1, 1, 1))),
+        lambda x: F.adaptive_avg_pool2d(x, 1), tol=1e-6,
+        init={0: positive}))
     return cs
 
 

@@ -1087,6 +1087,49 @@ bool windowOnlyReductions(linalg::LinalgOp op) {
   return false;
 }
 
+/// A plain reduction to a single value (every parallel extent 1: a whole
+/// tensor summed, a global pool of one channel) of at least 2^16 elements
+/// is split along its outermost reduction loop into kReductionChunks
+/// partial reductions, an `scf.forall` that the thread pool runs, and a
+/// merge of the partial results. The chunks are fixed, not the thread
+/// count, so the result does not depend on how many threads run them.
+constexpr int64_t kReductionChunks = 16;
+void splitLongReduction(RewriterBase &rewriter, linalg::LinalgOp op) {
+  if (isContraction(op) || op.getNumReductionLoops() == 0 ||
+      op->getNumResults() != 1 || op.hasDynamicShape() ||
+      !op.hasPureTensorSemantics())
+    return;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t reduced = 1;
+  std::optional<unsigned> outer;
+  for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray())) {
+    if (it == utils::IteratorType::parallel) {
+      if (ranges[d] != 1)
+        return;
+      continue;
+    }
+    reduced *= ranges[d];
+    if (!outer)
+      outer = d;
+  }
+  if (!outer || reduced < (int64_t(1) << 16) ||
+      ranges[*outer] % kReductionChunks != 0)
+    return;
+  SmallVector<int64_t> tiles(ranges.size(), 0);
+  tiles[*outer] = ranges[*outer] / kReductionChunks;
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(op->getContext(), tiles));
+  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  tiling.setReductionTilingStrategy(
+      ReductionTilingStrategy::PartialReductionOuterParallel);
+  tiling.setReductionDims({*outer});
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> r = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), tiling);
+  if (succeeded(r))
+    rewriter.replaceOp(op, r->replacements);
+}
+
 /// Tiles `op` with `parallelTiles` on its parallel loops (0: untiled) and
 /// steps each reduction loop one iteration at a time.
 ///
@@ -1495,8 +1538,10 @@ struct NNCPUTileAndVectorizePass
         }
         if (tiles.empty())
           tiles = reductionTile(root, vectorWidth);
-        if (tiles.empty())
+        if (tiles.empty()) {
+          splitLongReduction(rewriter, root);
           continue;
+        }
         // The tile loops are parallel (they only cover parallel dimensions):
         // scf.forall, which nn-cpu-parallelize hands to the thread pool.
         scf::SCFTilingOptions tiling;

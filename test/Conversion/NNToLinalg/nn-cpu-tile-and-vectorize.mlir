@@ -345,3 +345,17 @@ func.func @dynamic_rows_softmax(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>) -> 
   %s = nn.softmax %y : tensor<?x64xf32>
   return %s : tensor<?x64xf32>
 }
+
+// A reduction to a single value (a one-channel global pool: 2^17 terms) is
+// split along its outer reduction loop into 16 partial sums, an scf.forall
+// that the thread pool runs, and a merge of the 16: both cores, and the
+// same chunks whatever the thread count.
+// CHECK-LABEL: func.func @single_row_reduction
+// CHECK: %[[PARTS:.+]] = scf.forall (%{{.+}}) = (0) to (256) step (16) shared_outs(%{{.+}}) -> (tensor<1x1x16xf32>)
+// CHECK:   linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%{{.+}} : tensor<16x512xf32>)
+// CHECK: vector.transfer_read %[[PARTS]]
+// CHECK: vector.multi_reduction <add>, %{{.+}}, %{{.+}} [2] : vector<1x1x16xf32> to vector<1x1xf32>
+func.func @single_row_reduction(%x: tensor<1x256x512x1xf32>) -> tensor<1x1x1x1xf32> {
+  %0 = nn.global_avg_pool2d %x layout(nhwc) : tensor<1x256x512x1xf32> -> tensor<1x1x1x1xf32>
+  return %0 : tensor<1x1x1x1xf32>
+}
