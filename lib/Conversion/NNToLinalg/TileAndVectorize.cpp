@@ -245,8 +245,7 @@ void hoistTilePad(RewriterBase &rewriter, tensor::PadOp pad,
     return;
   Value x = slice.getSource();
   auto xType = dyn_cast<RankedTensorType>(x.getType());
-  if (!xType || !xType.hasStaticShape() ||
-      slice.getResultType().getRank() != xType.getRank() ||
+  if (!xType || slice.getResultType().getRank() != xType.getRank() ||
       !loop->isProperAncestor(pad) ||
       loop->isAncestor(x.getParentBlock()->getParentOp()))
     return;
@@ -258,10 +257,57 @@ void hoistTilePad(RewriterBase &rewriter, tensor::PadOp pad,
   ArrayRef<int64_t> tile = pad.getResultType().getShape();
   SmallVector<int64_t> shape(xType.getShape());
   for (auto [d, size] : llvm::enumerate(slice.getStaticSizes()))
-    if (ShapedType::isDynamic(size))
+    if (ShapedType::isDynamic(size) && !xType.isDynamicDim(d))
       shape[d] += tile[d] - 1;
   auto paddedType = RankedTensorType::get(shape, xType.getElementType());
   Value &padded = cache[{x, paddedType}];
+  if (!padded && !xType.hasStaticShape()) {
+    // Dynamic sizes (a dynamic number of tokens): x + tile - 1 rows, the
+    // extra rows filled, x copied in.
+    OpBuilder::InsertionGuard guard(rewriter);
+    if (Operation *def = x.getDefiningOp())
+      rewriter.setInsertionPointAfter(def);
+    else
+      rewriter.setInsertionPointToStart(x.getParentBlock());
+    Location loc = x.getLoc();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
+    SmallVector<Value> dynamicSizes;
+    for (auto [d, size] : llvm::enumerate(sizes))
+      if (xType.isDynamicDim(d)) {
+        Value v = getValueOrCreateConstantIndexOp(rewriter, loc, size);
+        if (shape[d] == ShapedType::kDynamic &&
+            ShapedType::isDynamic(slice.getStaticSizes()[d]))
+          v = arith::AddIOp::create(
+              rewriter, loc, v,
+              arith::ConstantIndexOp::create(rewriter, loc, tile[d] - 1));
+        dynamicSizes.push_back(v);
+      }
+    Value image = bufferization::AllocTensorOp::create(
+        rewriter, loc, paddedType, dynamicSizes, /*copy=*/Value(),
+        /*size_hint=*/Value(), /*memory_space=*/Attribute());
+    Value v =
+        arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(padAttr));
+    int64_t rank = shape.size();
+    SmallVector<OpFoldResult> zeros(rank, rewriter.getIndexAttr(0)),
+        ones(rank, rewriter.getIndexAttr(1));
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!ShapedType::isDynamic(slice.getStaticSizes()[d]))
+        continue;
+      // The band past x along d.
+      SmallVector<OpFoldResult> offs(zeros),
+          band = tensor::getMixedSizes(rewriter, loc, image);
+      offs[d] = sizes[d];
+      band[d] = rewriter.getIndexAttr(tile[d] - 1);
+      Value part = tensor::ExtractSliceOp::create(rewriter, loc, image, offs,
+                                                  band, ones);
+      Value zeroed =
+          linalg::FillOp::create(rewriter, loc, v, part).getResult(0);
+      image = tensor::InsertSliceOp::create(rewriter, loc, zeroed, image, offs,
+                                            band, ones);
+    }
+    padded = tensor::InsertSliceOp::create(rewriter, loc, x, image, zeros,
+                                           sizes, ones);
+  }
   if (!padded) {
     OpBuilder::InsertionGuard guard(rewriter);
     // Like a padded image (`padAsFillAndCopy`): an alloc_tensor that CSE

@@ -359,3 +359,24 @@ func.func @single_row_reduction(%x: tensor<1x256x512x1xf32>) -> tensor<1x1x1x1xf
   %0 = nn.global_avg_pool2d %x layout(nhwc) : tensor<1x256x512x1xf32> -> tensor<1x1x1x1xf32>
   return %0 : tensor<1x1x1x1xf32>
 }
+
+// A dynamic number of rows: the input is padded once, before the tile loop,
+// to its rows + 7 (the 7 extra rows zeroed), and every 8-row tile reads a
+// static slice of it; no tile pads its own rows.
+// CHECK-LABEL: func.func @dynamic_rows_linear
+// CHECK: %[[N:.+]] = tensor.dim %arg0, %c0
+// CHECK: %[[N7:.+]] = arith.addi %[[N]], %c7
+// CHECK: %[[IMG:.+]] = bufferization.alloc_tensor(%[[N7]]) : tensor<?x64xf32>
+// CHECK: %[[BAND:.+]] = tensor.extract_slice %[[IMG]][%[[N]], 0] [7, 64] [1, 1]
+// CHECK: linalg.fill ins(%{{.+}} : f32) outs(%[[BAND]] : tensor<7x64xf32>)
+// CHECK: %[[XP:.+]] = tensor.insert_slice %arg0 into %{{.+}}[0, 0] [%[[N]], 64] [1, 1]
+// CHECK: scf.forall (%{{.+}}, %[[I:.+]]) = (0, 0) to (64, %{{.+}}) step (32, 8)
+// CHECK-NOT: tensor.pad
+// CHECK:   tensor.extract_slice %[[XP]][%[[I]], 0] [8, 64] [1, 1] : tensor<?x64xf32> to tensor<8x64xf32>
+// CHECK-NOT: tensor.pad
+// CHECK: return
+func.func @dynamic_rows_linear(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>) -> tensor<?x64xf32> {
+  %y = nn.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %g = nn.gelu %y : tensor<?x64xf32>
+  return %g : tensor<?x64xf32>
+}
