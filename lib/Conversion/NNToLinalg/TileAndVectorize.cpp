@@ -1800,8 +1800,12 @@ struct NNCPUTileAndVectorizePass
         return signalPassFailure();
     }
     // Vectorized exp/tanh/erf become polynomial approximations (a few ulp
-    // in f32) so that they stay vectors; libm would scalarize them. Scalar
-    // math keeps libm.
+    // in f32) so that they stay vectors; libm would scalarize them. So do
+    // the f32 ones left in the bodies of ops that could not be vectorized
+    // here (dynamic row lengths): their loops are then plain arithmetic,
+    // which LLVM vectorizes, and their results match the vectorized tiles'
+    // (a softmax over a dynamic row length called libm's expf per element).
+    // Other scalar math keeps libm.
     {
       RewritePatternSet approx(ctx);
       populateMathPolynomialApproximationPatterns(approx, [](StringRef name) {
@@ -1812,7 +1816,9 @@ struct NNCPUTileAndVectorizePass
       SmallVector<Operation *> vectorMath;
       func.walk([&](Operation *op) {
         if (isa<math::ExpOp, math::TanhOp, math::ErfOp>(op) &&
-            isa<VectorType>(op->getResult(0).getType()))
+            (isa<VectorType>(op->getResult(0).getType()) ||
+             (op->getResult(0).getType().isF32() &&
+              isa<linalg::LinalgOp>(op->getParentOp()))))
           vectorMath.push_back(op);
       });
       GreedyRewriteConfig config;

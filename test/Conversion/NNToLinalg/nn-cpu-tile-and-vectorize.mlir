@@ -380,3 +380,18 @@ func.func @dynamic_rows_linear(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>) -> t
   %g = nn.gelu %y : tensor<?x64xf32>
   return %g : tensor<?x64xf32>
 }
+
+// A softmax over a dynamic row length: its tiles keep a dynamic extent and
+// are not vectorized here, but their exp is the same polynomial as the
+// vectorized tiles' (math.floor and FMAs, no libm expf call per element),
+// so LLVM vectorizes the remaining loops.
+// CHECK-LABEL: func.func @dynamic_row_length_softmax
+// CHECK-NOT: math.exp
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK:   math.floor %{{.+}} : f32
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @dynamic_row_length_softmax(%x: tensor<64x?xf32>) -> tensor<64x?xf32> {
+  %s = nn.softmax %x : tensor<64x?xf32>
+  return %s : tensor<64x?xf32>
+}
