@@ -138,23 +138,18 @@ def pool_cases():
             wrap(lambda x: F.adaptive_avg_pool2d(x, 1))))
     # A long sum: 2^22 positive terms per channel. Accumulated in f32 it
     # loses about 1e-4 of relative accuracy (and stops growing at 2^24);
-    # nn-widen-accumulators sums in f64.
-    big = (1, 2, 2048, 2048)
-    cs.append(Case(
-        "global_avgpool_long", [big], [(1, 2, 1, 1)],
-        "%%r0 = nn.global_avg_pool2d %%a0 layout(nchw) : %s -> %s" % (
-            ttype(big), ttype((1, 2, 1, 1))),
-        lambda x: F.adaptive_avg_pool2d(x, 1), tol=1e-6,
-        init={0: positive}))
-    # One channel: a reduction to a single value, split into 16 partial
-    # sums that run on the thread pool, then merged.
-    one = (1, 1, 512, 640)
-    cs.append(Case(
-        "global_avgpool_one_channel", [one], [(1, 1, 1, 1)],
-        "%%r0 = nn.global_avg_pool2d %%a0 layout(nchw) : %s -> %s" % (
-            ttype(one), ttype((1, 1, 1, 1))),
-        lambda x: F.adaptive_avg_pool2d(x, 1), tol=1e-6,
-        init={0: positive}))
+    # nn-widen-accumulators sums in f64. One channel: a reduction to a
+    # single value, split into 16 partial sums that run on the thread pool,
+    # then merged.
+    for name, xs in (("global_avgpool_long", (1, 2, 2048, 2048)),
+                     ("global_avgpool_one_channel", (1, 1, 512, 640))):
+        os_ = (1, xs[1], 1, 1)
+        cs.append(Case(
+            name, [xs], [os_],
+            "%%r0 = nn.global_avg_pool2d %%a0 layout(nchw) : %s -> %s" % (
+                ttype(xs), ttype(os_)),
+            lambda x: F.adaptive_avg_pool2d(x, 1), tol=1e-6,
+            init={0: positive}))
     return cs
 
 
