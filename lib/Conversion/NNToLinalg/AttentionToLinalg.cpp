@@ -167,20 +167,25 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // block of it is whole and static). Dynamic lengths would otherwise
     // leave a partial last block of dynamic size, and with it dynamic
     // tiles, which stay scalar (N = 1024: 115x slower than static).
+    // n rounded up to a multiple of blk, at run time.
+    auto roundUpIdx = [&](Value n, int64_t blk) -> Value {
+      Value m = cstIdx(b, loc, blk);
+      return arith::MulIOp::create(
+          b, loc,
+          arith::DivUIOp::create(
+              b, loc, arith::AddIOp::create(b, loc, n, cstIdx(b, loc, blk - 1)),
+              m),
+          m);
+    };
     auto padRows = [&](Value t, int64_t dim, int64_t blk) -> Value {
       auto type = cast<RankedTensorType>(t.getType());
       SmallVector<int64_t> shape(type.getShape());
       SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0)),
           high(type.getRank(), b.getIndexAttr(0));
       if (type.isDynamicDim(dim)) {
-        Value n = dimOf(b, loc, t, dim), m = cstIdx(b, loc, blk);
-        Value up = arith::MulIOp::create(
-            b, loc,
-            arith::DivUIOp::create(
-                b, loc,
-                arith::AddIOp::create(b, loc, n, cstIdx(b, loc, blk - 1)), m),
-            m);
-        high[dim] = arith::SubIOp::create(b, loc, up, n).getResult();
+        Value n = dimOf(b, loc, t, dim);
+        high[dim] =
+            arith::SubIOp::create(b, loc, roundUpIdx(n, blk), n).getResult();
       } else {
         if (type.getDimSize(dim) % blk == 0)
           return t;
@@ -337,13 +342,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       Value end = arith::AddIOp::create(b, loc, lastPos, c1);
       end = arith::MaxSIOp::create(b, loc, end, c0);
       if (roundKeyEnd)
-        end = arith::MulIOp::create(
-            b, loc,
-            arith::DivUIOp::create(
-                b, loc,
-                arith::AddIOp::create(b, loc, end, cstIdx(b, loc, kBlock - 1)),
-                bkStep),
-            bkStep);
+        end = roundUpIdx(end, kBlock);
       kEnd = arith::MinSIOp::create(b, loc, end, Nk);
     }
 
