@@ -275,8 +275,7 @@ void hoistTilePad(RewriterBase &rewriter, tensor::PadOp pad,
     for (auto [d, size] : llvm::enumerate(sizes))
       if (xType.isDynamicDim(d)) {
         Value v = getValueOrCreateConstantIndexOp(rewriter, loc, size);
-        if (shape[d] == ShapedType::kDynamic &&
-            ShapedType::isDynamic(slice.getStaticSizes()[d]))
+        if (ShapedType::isDynamic(slice.getStaticSizes()[d]))
           v = arith::AddIOp::create(
               rewriter, loc, v,
               arith::ConstantIndexOp::create(rewriter, loc, tile[d] - 1));
