@@ -15,7 +15,9 @@
 // The visible key range of a query block comes from the structural mask:
 // causal stops at the block's last query position, a sliding window starts
 // `window - 1` keys before its first. Blocks entirely inside the mask skip
-// the select. Everything is on tensors (scf.for with iter_args,
+// the select. A sliding window computes its score blocks key-major ([bk,
+// bq], queries in the vector lanes), so that the row max and sum reduce
+// across rows, not lanes. Everything is on tensors (scf.for with iter_args,
 // extract_slice / insert_slice), so one-shot bufferization turns the tiles
 // into views and the accumulators into small buffers.
 //
@@ -221,13 +223,21 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
           Hkv = dimOf(b, loc, k, 1), Nk = dimOf(b, loc, k, 2),
           Dv = dimOf(b, loc, v, 3);
     Value group = arith::DivUIOp::create(b, loc, Hq, Hkv);
+    MaskKind kind = op.getMask();
+    // A sliding window computes its scores key-major, [bk, bq] = K_blk
+    // (scale Q_blk)ᵀ, queries in the vector lanes: the row max and sum of
+    // the online softmax become element-wise maxima and sums across key
+    // rows (no horizontal reductions, which its small blocks pay per 32
+    // keys), and the keys are read in their own layout (broadcast
+    // scalars), so no Kᵀ of the whole sequence is made.
+    bool keyMajor = kind == MaskKind::SlidingWindow;
     // Kᵀ for the whole sequence, [B, Hkv, D, Nk], computed once (a
     // vectorized, parallel transpose): each key block's [D, bk] is a slice
     // of it, whose reduction steps read contiguous rows of keys. Transposed
     // per block, every query block transposed every key block again, with
     // scalar gathers (6% of a 1024-long attention).
     Value kt;
-    {
+    if (!keyMajor) {
       auto kType = cast<RankedTensorType>(k.getType());
       SmallVector<OpFoldResult> sizes = {
           dimFolded(b, loc, k, 0), dimFolded(b, loc, k, 1),
@@ -266,7 +276,6 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         arith::SubIOp::create(b, loc, nkValid, dimOf(b, loc, op.getQuery(), 2));
     Value c0 = cstIdx(b, loc, 0), c1 = cstIdx(b, loc, 1);
     Value bqStep = cstIdx(b, loc, qBlock), bkStep = cstIdx(b, loc, kBlock);
-    MaskKind kind = op.getMask();
     int64_t window = op.getWindow().value_or(0);
     double scale = op.getScaleOrDefault();
 
@@ -331,6 +340,14 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                                                     cstF(bb, l, ct, scale));
                         yieldV(bb, l, x);
                       });
+    // Key-major: the query block transposed, [D, bq] (once per query
+    // block), so that each reduction step of the score block reads a row of
+    // queries as vectors.
+    if (keyMajor)
+      qTile = linalg::TransposeOp::create(b, loc, qTile,
+                                          emptyT(b, loc, {D, bq}, ct),
+                                          ArrayRef<int64_t>{1, 0})
+                  .getResult()[0];
 
     // Visible key range of this query block.
     Value firstPos = arith::AddIOp::create(b, loc, i0, offset);
@@ -374,9 +391,12 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
 
       // s = Q Kᵀ over (i, j, d), with the key block as [D, bk] (a slice of
       // the transposed keys): each reduction step reads a contiguous row of
-      // keys (a vector load) instead of a strided column.
+      // keys (a vector load) instead of a strided column. Key-major, the
+      // block is [bk, D], a slice of K read as broadcast scalars.
       Value kT;
-      {
+      if (keyMajor) {
+        kT = slice2D(b, loc, k, bi, hk, j0, bk, D);
+      } else {
         SmallVector<OpFoldResult> offsets = {bi, hk, b.getIndexAttr(0), j0};
         OpFoldResult dF = getAsOpFoldResult(D), bkF = getAsOpFoldResult(bk);
         SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
@@ -389,18 +409,33 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         kT = tensor::ExtractSliceOp::create(b, loc, type, kt, offsets, sizes,
                                             strides);
       }
-      // out[i, j] += x[i, d] * y[d, j], y (K or V) extended to the compute
-      // type as it is read.
-      auto blockProduct = [&](Value x, Value y, Value init) {
+      // out[i, j] += x[i, d] * y[d, j] (with `xT`: x[d, i] * y[d, j]), the
+      // operands extended to the compute type as they are read.
+      auto blockProduct = [&](Value x, Value y, Value init, bool xT = false) {
         return generic(
             b, loc, {x, y}, init,
-            {map(3, {i, d}), map(3, {d, j}), map(3, {i, j})},
+            {map(3, {xT ? d : i, xT ? i : d}), map(3, {d, j}), map(3, {i, j})},
             {kPar, kPar, kRed}, [&](OpBuilder &bb, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(bb, l, a[0], toCt(bb, l, a[1]));
+              Value p = arith::MulFOp::create(bb, l, toCt(bb, l, a[0]),
+                                              toCt(bb, l, a[1]));
               yieldV(bb, l, arith::AddFOp::create(bb, l, a[2], p));
             });
       };
-      Value s = blockProduct(qTile, kT, filled(b, loc, {bq, bk}, ct, 0.0));
+      // The score block: [bq, bk] = Q_blk Kᵀ_blk, or key-major [bk, bq] =
+      // K_blk Qᵀ_blk. In the generics over it below, loop `qi` runs over
+      // the queries and `kj` over the keys.
+      Value s =
+          keyMajor ? blockProduct(kT, qTile, filled(b, loc, {bk, bq}, ct, 0.0))
+                   : blockProduct(qTile, kT, filled(b, loc, {bq, bk}, ct, 0.0));
+      unsigned qi = keyMajor ? 1 : 0, kj = keyMajor ? 0 : 1;
+      AffineExpr qE = getAffineDimExpr(qi, ctx), kE = getAffineDimExpr(kj, ctx);
+      SmallVector<OpFoldResult> sSizes =
+          keyMajor ? SmallVector<OpFoldResult>{bk, bq}
+                   : SmallVector<OpFoldResult>{bq, bk};
+      // Iterators of a reduction of the scores over the keys.
+      SmallVector<utils::IteratorType> overKeys =
+          keyMajor ? SmallVector<utils::IteratorType>{kRed, kPar}
+                   : SmallVector<utils::IteratorType>{kPar, kRed};
 
       // Additive mask, and (on edge blocks) the structural mask.
       SmallVector<Value> ins = {s};
@@ -426,8 +461,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                                 : getConstantIntValue(extent[fd])
                                       .value_or(ShapedType::kDynamic));
             me.push_back(one ? getAffineConstantExpr(0, ctx)
-                             : (fd == 2 ? getAffineDimExpr(0, ctx)
-                                        : getAffineDimExpr(1, ctx)));
+                             : (fd == 2 ? qE : kE));
           }
         }
         auto sliceType = RankedTensorType::get(shape, mt.getElementType());
@@ -440,14 +474,14 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       bool hasMask = mask != nullptr;
       auto scaled = [&](bool structural) {
         return generic(
-            b, loc, ins, emptyT(b, loc, {bq, bk}, ct), maps, {kPar, kPar},
+            b, loc, ins, emptyT(b, loc, sSizes, ct), maps, {kPar, kPar},
             [&](OpBuilder &bb, Location l, ValueRange a) {
               Value x = a[0];
               if (hasMask)
                 x = arith::AddFOp::create(bb, l, x, toCt(bb, l, a[1]));
               if (structural) {
-                Value ii = linalg::IndexOp::create(bb, l, 0);
-                Value jj = linalg::IndexOp::create(bb, l, 1);
+                Value ii = linalg::IndexOp::create(bb, l, qi);
+                Value jj = linalg::IndexOp::create(bb, l, kj);
                 Value pos = arith::AddIOp::create(bb, l, firstPos, ii);
                 Value key = arith::AddIOp::create(bb, l, j0, jj);
                 Value vis =
@@ -527,9 +561,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       auto maxOf = [](OpBuilder &bb, Location l, ValueRange a) {
         yieldV(bb, l, arith::MaxNumFOp::create(bb, l, a[0], a[1]));
       };
-      Value rowMax =
-          generic(b, loc, {s2}, filled(b, loc, {bq}, ct, negInf),
-                  {map(2, {i, j}), map(2, {i})}, {kPar, kRed}, maxOf);
+      Value rowMax = generic(b, loc, {s2}, filled(b, loc, {bq}, ct, negInf),
+                             {map(2, {i, j}), map(2, {qE})}, overKeys, maxOf);
       Value mMax =
           generic(b, loc, {m, rowMax}, emptyT(b, loc, {bq}, ct),
                   {map(1, {i}), map(1, {i}), map(1, {i})}, {kPar}, maxOf);
@@ -541,8 +574,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
         return arith::SelectOp::create(bb, l, isInf, cstF(bb, l, ct, 0.0), x);
       };
       Value p =
-          generic(b, loc, {s2, mMax}, emptyT(b, loc, {bq, bk}, ct),
-                  {map(2, {i, j}), map(2, {i}), map(2, {i, j})}, {kPar, kPar},
+          generic(b, loc, {s2, mMax}, emptyT(b, loc, sSizes, ct),
+                  {map(2, {i, j}), map(2, {qE}), map(2, {i, j})}, {kPar, kPar},
                   [&](OpBuilder &bb, Location l, ValueRange a) {
                     Value x =
                         arith::SubFOp::create(bb, l, a[0], safe(bb, l, a[1]));
@@ -563,8 +596,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                     yieldV(bb, l, arith::MulFOp::create(bb, l, a[1], a[0]));
                   });
       Value lNew =
-          generic(b, loc, {p}, lScaled, {map(2, {i, j}), map(2, {i})},
-                  {kPar, kRed}, [](OpBuilder &bb, Location l, ValueRange a) {
+          generic(b, loc, {p}, lScaled, {map(2, {i, j}), map(2, {qE})},
+                  overKeys, [](OpBuilder &bb, Location l, ValueRange a) {
                     yieldV(bb, l, arith::AddFOp::create(bb, l, a[0], a[1]));
                   });
       // acc' = alpha * acc + p V, in place as well.
@@ -574,7 +607,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                     yieldV(bb, l, arith::MulFOp::create(bb, l, a[1], a[0]));
                   });
       // (i, dv, j): acc[i, dv] += p[i, j] * v[j, dv]
-      Value accNew = blockProduct(p, vTile, accScaled);
+      Value accNew = blockProduct(p, vTile, accScaled, keyMajor);
       // (max(m', m) = m': a write of m' that reads the old m, which
       // canonicalization does not fold away as it would a plain copy.)
       Value mNew =

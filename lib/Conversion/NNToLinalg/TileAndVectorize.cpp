@@ -46,6 +46,8 @@ constexpr llvm::StringLiteral kUnrollAttr = "acc.unroll";
 /// loops of a window-only reduction may update: 3x3 taps over an 8 x 32
 /// block (144 FMAs of 16 lanes). All 7x7 taps over 8 x 32 (784) spill.
 constexpr int64_t kMaxUnrolledElements = 2304;
+/// The most rows that a column reduction (below) vectorizes as a whole.
+constexpr int64_t kMaxColumnRows = 64;
 
 bool isAllParallel(linalg::LinalgOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
@@ -494,6 +496,35 @@ std::optional<SmallVector<int64_t>> loopUpperBounds(linalg::LinalgOp op) {
   return bounds;
 }
 
+/// A reduction over outer loops only, its innermost loop parallel and the
+/// innermost dimension of its input and result (column sums: the row max
+/// and sum of a key-major attention score block, [keys, queries] reduced
+/// over the keys). Its vector form reduces one vector per row with plain
+/// element-wise ops (no lanes crossed), so up to kMaxColumnRows rows of
+/// one vector are vectorized whole.
+bool isColumnReduction(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0 || isContraction(op))
+    return false;
+  SmallVector<utils::IteratorType> its = op.getIteratorTypesArray();
+  unsigned last = its.size() - 1;
+  if (its[last] != utils::IteratorType::parallel)
+    return false;
+  AffineExpr lastDim = getAffineDimExpr(last, op.getContext());
+  AffineMap in = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  return in.getNumResults() && out.getNumResults() &&
+         in.getResults().back() == lastDim &&
+         out.getResults().back() == lastDim;
+}
+
+/// The most elements of `op`'s iteration space that are vectorized as one
+/// vector op: kMaxVectorElements, or kMaxColumnRows rows of at most
+/// `width` for a column reduction.
+int64_t maxVectorElements(linalg::LinalgOp op, int64_t width) {
+  return isColumnReduction(op) ? kMaxColumnRows * width : kMaxVectorElements;
+}
+
 /// Tile sizes that cut a non-contraction op with a static iteration space
 /// larger than a vector block into rows: every parallel loop but the last
 /// one becomes 1; the last loop stays whole when the remaining space fits
@@ -525,7 +556,7 @@ SmallVector<int64_t> rowTile(linalg::LinalgOp op, int64_t width) {
   int64_t row = reduced;
   if (its[last] == utils::IteratorType::parallel)
     row *= tiles[last] == 0 ? ranges[last] : tiles[last];
-  if (row > kMaxVectorElements)
+  if (row > maxVectorElements(op, width))
     return {};
   return tiles;
 }
@@ -1779,7 +1810,7 @@ struct NNCPUTileAndVectorizePass
       int64_t elements = 1;
       for (int64_t r : sizes)
         elements *= r;
-      if (elements <= kMaxVectorElements)
+      if (elements <= maxVectorElements(op, vectorWidth))
         candidates.push_back(
             {op, op.hasDynamicShape() ? sizes : SmallVector<int64_t>{}});
     });
@@ -1862,6 +1893,41 @@ struct TransposedBroadcastToSplat
     Value col = vector::ShapeCastOp::create(rewriter, op.getLoc(), column,
                                             bcast.getSource());
     rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, resType, col);
+    return success();
+  }
+};
+
+/// A reduction of the rows of a 2-D vector (a column reduction) as a tree
+/// of element-wise ops over its rows, then the accumulator: log2(rows)
+/// dependent ops instead of a chain of `rows` (a key-major attention
+/// block's row max and sum, 32 rows). The tree reassociates a float sum,
+/// like the lane reductions below, in an order fixed at compile time.
+struct ColumnReductionTree
+    : public OpRewritePattern<vector::MultiDimReductionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType src = op.getSourceVectorType();
+    if (src.getRank() != 2 || !op.isReducedDim(0) || op.isReducedDim(1) ||
+        src.getDimSize(0) < 2)
+      return failure();
+    Location loc = op.getLoc();
+    SmallVector<Value> rows;
+    for (int64_t r = 0; r < src.getDimSize(0); ++r)
+      rows.push_back(
+          vector::ExtractOp::create(rewriter, loc, op.getSource(), r));
+    while (rows.size() > 1) {
+      SmallVector<Value> next;
+      for (size_t r = 0; r + 1 < rows.size(); r += 2)
+        next.push_back(vector::makeArithReduction(rewriter, loc, op.getKind(),
+                                                  rows[r], rows[r + 1]));
+      if (rows.size() % 2)
+        next.push_back(rows.back());
+      rows = std::move(next);
+    }
+    rewriter.replaceOp(op,
+                       vector::makeArithReduction(rewriter, loc, op.getKind(),
+                                                  rows[0], op.getAcc()));
     return success();
   }
 };
@@ -1968,6 +2034,25 @@ struct NNHoistVectorTransfersPass
       vector::populateVectorTransferPermutationMapLoweringPatterns(perm);
       perm.add<TransposedBroadcastToSplat>(&getContext(), /*benefit=*/2);
       if (failed(applyPatternsGreedily(getOperation(), std::move(perm))))
+        return signalPassFailure();
+    }
+    // Reductions over outer dimensions only (column reductions) combine
+    // whole vectors element-wise; the inner-reduction lowering below would
+    // transpose them and reduce across lanes.
+    {
+      SmallVector<Operation *> outer;
+      getOperation().walk([&](vector::MultiDimReductionOp r) {
+        if (!r.isReducedDim(r.getSourceVectorType().getRank() - 1))
+          outer.push_back(r);
+      });
+      RewritePatternSet columns(&getContext());
+      columns.add<ColumnReductionTree>(&getContext(), /*benefit=*/2);
+      vector::populateVectorMultiReductionLoweringPatterns(
+          columns, vector::VectorMultiReductionLowering::InnerParallel);
+      GreedyRewriteConfig config;
+      config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+      if (!outer.empty() &&
+          failed(applyOpPatternsGreedily(outer, std::move(columns), config)))
         return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());

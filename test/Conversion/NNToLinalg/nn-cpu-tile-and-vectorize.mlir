@@ -395,3 +395,17 @@ func.func @dynamic_row_length_softmax(%x: tensor<64x?xf32>) -> tensor<64x?xf32> 
   %s = nn.softmax %x : tensor<64x?xf32>
   return %s : tensor<64x?xf32>
 }
+
+// A sliding window's key-major score block [32 keys, 32 queries]: its row
+// max and sum reduce over the outer (key) loop, column reductions, which
+// are vectorized whole over a vector of queries (32 rows of 16 lanes,
+// beyond the 256-element limit of other ops) instead of left scalar.
+// CHECK-LABEL: func.func @window_column_reductions
+// CHECK: scf.for %{{.+}} = %c0 to %c32 step %c16
+// CHECK:   vector.multi_reduction <maxnumf>, %{{.+}}, %{{.+}} [0] : vector<32x16xf32> to vector<16xf32>
+// CHECK: scf.for %{{.+}} = %c0 to %c32 step %c16
+// CHECK:   vector.multi_reduction <add>, %{{.+}}, %{{.+}} [0] : vector<32x16xf32> to vector<16xf32>
+func.func @window_column_reductions(%q: tensor<1x1x256x64xf32>, %k: tensor<1x1x256x64xf32>, %v: tensor<1x1x256x64xf32>) -> tensor<1x1x256x64xf32> {
+  %r = nn.attention %q, %k, %v mask(sliding_window) {window = 64} : (tensor<1x1x256x64xf32>, tensor<1x1x256x64xf32>, tensor<1x1x256x64xf32>) -> tensor<1x1x256x64xf32>
+  return %r : tensor<1x1x256x64xf32>
+}

@@ -41,6 +41,25 @@ func.func @row_max(%v: vector<2x8xf32>, %init: vector<2xf32>) -> vector<2xf32> {
   return %r : vector<2xf32>
 }
 
+// A reduction over the outer dimension (a column max: a key-major score
+// block's row max) combines whole rows element-wise, in a tree (two levels
+// for four rows, then the accumulator); no lanes are crossed.
+// CHECK-LABEL: func.func @column_max
+// CHECK-NOT: vector.reduction
+// CHECK-DAG: %[[R0:.+]] = vector.extract %arg0[0]
+// CHECK-DAG: %[[R1:.+]] = vector.extract %arg0[1]
+// CHECK-DAG: %[[R2:.+]] = vector.extract %arg0[2]
+// CHECK-DAG: %[[R3:.+]] = vector.extract %arg0[3]
+// CHECK: %[[A:.+]] = arith.maxnumf %[[R0]], %[[R1]] : vector<16xf32>
+// CHECK: %[[B:.+]] = arith.maxnumf %[[R2]], %[[R3]] : vector<16xf32>
+// CHECK: %[[C:.+]] = arith.maxnumf %[[A]], %[[B]] : vector<16xf32>
+// CHECK: %[[D:.+]] = arith.maxnumf %[[C]], %arg1 : vector<16xf32>
+// CHECK: return %[[D]]
+func.func @column_max(%v: vector<4x16xf32>, %init: vector<16xf32>) -> vector<16xf32> {
+  %r = vector.multi_reduction <maxnumf>, %v, %init [0] : vector<4x16xf32> to vector<16xf32>
+  return %r : vector<16xf32>
+}
+
 // Loops marked acc.unroll (the tap loops of a depthwise convolution, marked
 // by nn-cpu-tile-and-vectorize) are unrolled fully once their accumulator
 // is carried in registers: the taps' reads of one image row become the same

@@ -78,8 +78,14 @@ func.func @attention_causal(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 // first query (max(i0 - 255, 0)): the work per query block is bounded by
 // the window, linear in N overall. Its blocks are halved (32 x 32): a block
 // of queries then visits 288 keys instead of 320.
+// Its scores are key-major ([keys, queries], queries in the vector lanes):
+// the query block is transposed once per block, each key block is a plain
+// slice of K (no Kᵀ of the whole sequence), and the row max and sum reduce
+// over the outer (key) loop, element-wise across rows.
 // CHECK-LABEL: func.func @attention_window
+// CHECK-NOT: linalg.transpose
 // CHECK: scf.forall (%{{.+}}, %[[I0:.+]]) = (0, 0) to (8, 4096) step (1, 32)
+// CHECK:   %[[QT:.+]] = linalg.transpose ins(%{{.+}} : tensor<32x64xf32>) outs(%{{.+}} : tensor<64x32xf32>) permutation = [1, 0]
 // CHECK:   %[[S:.+]] = arith.subi %[[I0]], %c255
 // CHECK:   %[[S1:.+]] = arith.maxsi %[[S]], %c0
 // CHECK:   %[[START:.+]] = arith.minsi %[[S1]], %{{.+}}
@@ -87,7 +93,12 @@ func.func @attention_causal(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 // 32 (keys before the window fall in the masked edge block).
 // CHECK:   %[[Q:.+]] = arith.divui %[[START]], %c32
 // CHECK:   %[[ALIGNED:.+]] = arith.muli %[[Q]], %c32
-// CHECK:   scf.for %{{.+}} = %[[ALIGNED]] to %{{.+}} step %c32 iter_args({{.*}}) -> (tensor<32xf32>, tensor<32xf32>, tensor<32x64xf32>)
+// CHECK:   scf.for %[[J0:.+]] = %[[ALIGNED]] to %{{.+}} step %c32 iter_args({{.*}}) -> (tensor<32xf32>, tensor<32xf32>, tensor<32x64xf32>)
+// CHECK:     %[[K:.+]] = tensor.extract_slice %arg1[0, %{{.+}}, %[[J0]], 0] [1, 1, 32, 64] [1, 1, 1, 1] : tensor<1x8x4096x64xf32> to tensor<32x64xf32>
+// CHECK:     linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[K]], %[[QT]] : tensor<32x64xf32>, tensor<64x32xf32>) outs(%{{.+}} : tensor<32x32xf32>)
+// CHECK:     linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%{{.+}} : tensor<32x32xf32>) outs(%{{.+}} : tensor<32xf32>)
+// CHECK-NEXT:  ^bb0
+// CHECK-NEXT:    arith.maxnumf
 func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf32>, %v: tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32> {
   %0 = nn.attention %q, %k, %v mask(sliding_window) {window = 256} : (tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32>
   return %0 : tensor<1x8x4096x64xf32>
