@@ -359,6 +359,14 @@ def attention_cases():
         attention_case("attn_static_causal", 1, 2, 2, 192, 192, 16, 16, "causal"),
         attention_case("attn_static_window", 1, 4, 2, 256, 256, 16, 16, "sliding_window", 37),
         attention_case("attn_static_window_d64", 1, 2, 2, 320, 320, 64, 64, "sliding_window", 100),
+        # Sliding windows compute key-major score blocks ([keys, queries]):
+        # an additive mask is read transposed (a random, asymmetric one,
+        # and one broadcast over queries), and Dv != D.
+        attention_case("attn_window_mask", 1, 2, 2, 70, 70, 8, 8, "sliding_window", 20,
+                       mask_shape=(70, 70)),
+        attention_case("attn_window_mask_bcast", 2, 2, 2, 96, 96, 16, 16, "sliding_window", 33,
+                       mask_shape=(2, 1, 1, 96)),
+        attention_case("attn_window_gqa_dv", 1, 4, 2, 96, 96, 16, 8, "sliding_window", 40),
         attention_case("attn_static_mask", 1, 2, 2, 128, 128, 8, 8, "causal", mask_shape=(128, 128)),
         # Causal over 576 positions: query blocks past 256 take the keys
         # before them 256 at a time, then 64-blocks up to the diagonal; with

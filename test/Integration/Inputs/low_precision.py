@@ -1,6 +1,7 @@
 """f16 and bf16 models through the whole CPU pipeline, against float64
 PyTorch: a linear + GELU + softmax chain, a 3x3 convolution with bias and
-ReLU (NCHW), and a causal attention.
+ReLU (NCHW), a causal attention and a sliding-window one (key-major
+score blocks).
 
     low_precision.py ACC_COMPILE WORKDIR
 
@@ -37,13 +38,20 @@ func.func @attn(%q: tensor<1x2x70x16xT>, %k: tensor<1x2x70x16xT>, %v: tensor<1x2
   %o = nn.attention %q, %k, %v mask(causal) : (tensor<1x2x70x16xT>, tensor<1x2x70x16xT>, tensor<1x2x70x16xT>) -> tensor<1x2x70x16xT>
   return %o : tensor<1x2x70x16xT>
 }
+func.func @window(%q: tensor<1x2x96x16xT>, %k: tensor<1x2x96x16xT>, %v: tensor<1x2x96x16xT>) -> tensor<1x2x96x16xT> {
+  %o = nn.attention %q, %k, %v mask(sliding_window) {window = 40} : (tensor<1x2x96x16xT>, tensor<1x2x96x16xT>, tensor<1x2x96x16xT>) -> tensor<1x2x96x16xT>
+  return %o : tensor<1x2x96x16xT>
+}
 """
 
 
-def causal(q, k, v):
+def causal(q, k, v, window=None):
     s = q @ k.transpose(-1, -2) / 4.0
     n = q.shape[2]
-    s = s.masked_fill(torch.triu(torch.ones(n, n, dtype=torch.bool), 1), float("-inf"))
+    hidden = torch.triu(torch.ones(n, n, dtype=torch.bool), 1)
+    if window:
+        hidden |= torch.tril(torch.ones(n, n, dtype=torch.bool), -window)
+    s = s.masked_fill(hidden, float("-inf"))
     return torch.softmax(s, -1) @ v
 
 
@@ -67,6 +75,8 @@ def main():
              (1, 16, 10, 10), lambda x, w, b: F.relu(F.conv2d(x, w, b, padding=1))),
             ("attn", [rnd(1, 2, 70, 16), rnd(1, 2, 70, 16), rnd(1, 2, 70, 16)], (1, 2, 70, 16),
              causal),
+            ("window", [rnd(1, 2, 96, 16), rnd(1, 2, 96, 16), rnd(1, 2, 96, 16)], (1, 2, 96, 16),
+             lambda q, k, v: causal(q, k, v, window=40)),
         ]
         for fn, ins, shape, ref in cases:
             raw = [np.ascontiguousarray(t.view(torch.int16).numpy()) for t in ins]
@@ -77,7 +87,7 @@ def main():
             got = torch.from_numpy(out).view(dtype).double()
             want = ref(*[t.double() for t in ins])
             err = float((got - want).abs().max() / want.abs().max())
-            good = status == 0 and err < (attn_tol if fn == "attn" else tol)
+            good = status == 0 and err < (attn_tol if fn in ("attn", "window") else tol)
             ok &= good
             print("%s %s status %d rel_err %.2e %s" % (name, fn, status, err,
                                                       "OK" if good else "FAIL"))
