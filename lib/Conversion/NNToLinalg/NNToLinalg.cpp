@@ -702,8 +702,13 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
     Value red =
         generic(rewriter, loc, {input, windowShape}, init, maps, its,
                 [](OpBuilder &b, Location l, ValueRange a) {
+                  // The window max propagates NaN but needs no order
+                  // between -0 and +0 (`nsz`), as PyTorch's, which keeps
+                  // the first of equal values: x86 then needs no sign
+                  // fix-up around each vmaxps.
                   Value v =
-                      isMax ? Value(arith::MaximumFOp::create(b, l, a[0], a[2]))
+                      isMax ? Value(arith::MaximumFOp::create(
+                                  b, l, a[0], a[2], arith::FastMathFlags::nsz))
                             : Value(arith::AddFOp::create(b, l, a[0], a[2]));
                   yieldV(b, l, v);
                 });

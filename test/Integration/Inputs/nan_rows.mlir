@@ -9,3 +9,10 @@ func.func @attention_rows(%q: tensor<1x1x64x16xf32>, %k: tensor<1x1x256x16xf32>,
   %0 = nn.attention %q, %k, %v : (tensor<1x1x64x16xf32>, tensor<1x1x256x16xf32>, tensor<1x1x256x16xf32>) -> tensor<1x1x64x16xf32>
   return %0 : tensor<1x1x64x16xf32>
 }
+
+// A 3x3 / 2 max pool (its max is `nsz`, not `nnan`): a NaN reaches every
+// window that holds it, at whichever tap.
+func.func @max_pool_nan(%x: tensor<1x9x9x32xf32>) -> tensor<1x5x5x32xf32> {
+  %0 = nn.max_pool2d %x layout(nhwc) {kernel_size = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<1x9x9x32xf32> -> tensor<1x5x5x32xf32>
+  return %0 : tensor<1x5x5x32xf32>
+}

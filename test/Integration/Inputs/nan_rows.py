@@ -1,7 +1,8 @@
 """A NaN in a softmax row makes that row NaN and leaves the others finite
 (as in PyTorch), although the row max is a maxnum reduced with `nnan`: the
 NaN reaches the row through its exp. Likewise a NaN in one query's
-row of Q (attention) and in one key (every query sees it)."""
+row of Q (attention) and in one key (every query sees it). A NaN in a max
+pool's input makes exactly the windows that hold it NaN."""
 import ctypes
 import sys
 
@@ -44,3 +45,16 @@ q[0, 0, 5, 3] = 0.5
 k[0, 0, 100, 7] = np.nan
 print("attention status", call("attention_rows", q, k, v, out))
 report("attention key", out, list(range(64)))
+
+x = rng.standard_normal((1, 9, 9, 32)).astype(np.float32)
+x[0, 3, 3, 7] = np.nan
+out = np.zeros((1, 5, 5, 32), np.float32)
+print("max pool status", call("max_pool_nan", x, out))
+padded = np.full((1, 11, 11, 32), -np.inf, np.float32)
+padded[:, 1:10, 1:10] = x
+want = np.stack([np.stack([padded[0, 2 * oy:2 * oy + 3, 2 * ox:2 * ox + 3].reshape(9, 32).max(0)
+                           for ox in range(5)]) for oy in range(5)])[None]
+got = sorted(map(tuple, np.argwhere(np.isnan(out))))
+print("max pool NaN at", got)
+print("max pool", "OK" if got == sorted(map(tuple, np.argwhere(np.isnan(want))))
+      and np.array_equal(out[~np.isnan(out)], want[~np.isnan(want)]) else "FAIL")
