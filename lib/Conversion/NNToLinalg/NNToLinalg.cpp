@@ -1187,6 +1187,32 @@ struct NNLowerToLinalgPass
                              "dynamic sizes";
           bad = true;
         }
+      // Tensors with a static extent of 0 (no elements): the tilers and
+      // the attention blocks are sized from the extents, so these are
+      // refused here rather than divided by. (A dynamic extent that is 0
+      // at run time runs empty loops.)
+      if (isa<NNDialect>(op->getDialect())) {
+        auto zeroSized = [](Type t) {
+          auto rt = dyn_cast<RankedTensorType>(t);
+          return rt && llvm::is_contained(rt.getShape(), 0);
+        };
+        for (auto [i, t] : llvm::enumerate(op->getOperandTypes()))
+          if (zeroSized(t)) {
+            op->emitError()
+                << "cannot lower " << op->getName() << " yet: operand #" << i
+                << " (" << t << ") has no elements (a dimension of size 0)";
+            bad = true;
+            return;
+          }
+        for (auto [i, t] : llvm::enumerate(op->getResultTypes()))
+          if (zeroSized(t)) {
+            op->emitError()
+                << "cannot lower " << op->getName() << " yet: result #" << i
+                << " (" << t << ") has no elements (a dimension of size 0)";
+            bad = true;
+            return;
+          }
+      }
       if (auto conv = dyn_cast<Conv2DOp>(op)) {
         auto ft = cast<RankedTensorType>(conv.getFilter().getType());
         if (!ft.hasStaticShape()) {

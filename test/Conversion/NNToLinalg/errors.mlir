@@ -32,3 +32,21 @@ func.func @ceil_dynamic_avg(%x: tensor<1x3x?x8xf32>) -> tensor<1x3x?x4xf32> {
   %0 = nn.avg_pool2d %x layout(nchw) {kernel_size = array<i64: 2, 2>, strides = array<i64: 2, 2>, ceil_mode = true} : tensor<1x3x?x8xf32> -> tensor<1x3x?x4xf32>
   return %0 : tensor<1x3x?x4xf32>
 }
+
+// -----
+
+// Static extents of 0 are refused before any tiling divides by them (a
+// dynamic extent that is 0 at run time is fine: test/Integration/empty.test).
+func.func @zero_sized_operand(%x: tensor<4x0xf32>) -> tensor<4x0xf32> {
+  // expected-error @+1 {{cannot lower nn.relu yet: operand #0 ('tensor<4x0xf32>') has no elements (a dimension of size 0)}}
+  %0 = nn.relu %x : tensor<4x0xf32>
+  return %0 : tensor<4x0xf32>
+}
+
+// -----
+
+func.func @zero_length_attention(%q: tensor<1x1x0x4xf32>) -> tensor<1x1x0x4xf32> {
+  // expected-error @+1 {{cannot lower nn.attention yet: operand #0 ('tensor<1x1x0x4xf32>') has no elements (a dimension of size 0)}}
+  %0 = nn.attention %q, %q, %q mask(causal) : (tensor<1x1x0x4xf32>, tensor<1x1x0x4xf32>, tensor<1x1x0x4xf32>) -> tensor<1x1x0x4xf32>
+  return %0 : tensor<1x1x0x4xf32>
+}
