@@ -1196,6 +1196,34 @@ struct NNLowerToLinalgPass
           auto rt = dyn_cast<RankedTensorType>(t);
           return rt && llvm::is_contained(rt.getShape(), 0);
         };
+        // More bytes than a 64-bit process addresses (x86-64: 2^47 of
+        // user space): index arithmetic on it (padding to blocks, byte
+        // offsets) would overflow.
+        auto tooLarge = [](Type t) {
+          auto rt = dyn_cast<RankedTensorType>(t);
+          if (!rt || !rt.getElementType().isIntOrFloat())
+            return false;
+          uint64_t bytes = std::max<uint64_t>(
+              1, rt.getElementType().getIntOrFloatBitWidth() / 8);
+          for (int64_t d : rt.getShape()) {
+            if (ShapedType::isDynamic(d))
+              continue;
+            if (__builtin_mul_overflow(bytes, uint64_t(d), &bytes) ||
+                bytes > (uint64_t(1) << 47))
+              return true;
+          }
+          return false;
+        };
+        for (Type t :
+             llvm::concat<const Type>(llvm::to_vector(op->getOperandTypes()),
+                                      llvm::to_vector(op->getResultTypes())))
+          if (tooLarge(t)) {
+            op->emitError() << "cannot lower " << op->getName() << ": " << t
+                            << " holds more bytes than a process can "
+                               "address (2^47)";
+            bad = true;
+            return;
+          }
         for (auto [i, t] : llvm::enumerate(op->getOperandTypes()))
           if (zeroSized(t)) {
             op->emitError()

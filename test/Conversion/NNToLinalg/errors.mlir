@@ -50,3 +50,13 @@ func.func @zero_length_attention(%q: tensor<1x1x0x4xf32>) -> tensor<1x1x0x4xf32>
   %0 = nn.attention %q, %q, %q mask(causal) : (tensor<1x1x0x4xf32>, tensor<1x1x0x4xf32>, tensor<1x1x0x4xf32>) -> tensor<1x1x0x4xf32>
   return %0 : tensor<1x1x0x4xf32>
 }
+
+// -----
+
+// More bytes than a process addresses: padding the length to attention's
+// blocks overflowed index arithmetic (a negative size) before this check.
+func.func @unaddressable(%q: tensor<1x1x9223372036854775807x4xf32>) -> tensor<1x1x9223372036854775807x4xf32> {
+  // expected-error @+1 {{cannot lower nn.attention: 'tensor<1x1x9223372036854775807x4xf32>' holds more bytes than a process can address (2^47)}}
+  %0 = nn.attention %q, %q, %q : (tensor<1x1x9223372036854775807x4xf32>, tensor<1x1x9223372036854775807x4xf32>, tensor<1x1x9223372036854775807x4xf32>) -> tensor<1x1x9223372036854775807x4xf32>
+  return %0 : tensor<1x1x9223372036854775807x4xf32>
+}
