@@ -76,14 +76,14 @@ def rel_error(got, want):
     return float(np.abs(got - want).max()) / scale
 
 
-def run(cases, acc_compile, runtime, workdir, group, dump=None):
+def run(cases, acc_compile, runtime, workdir, group, dump=None, flags=()):
     os.makedirs(workdir, exist_ok=True)
     src = os.path.join(workdir, group + ".mlir")
     obj = os.path.join(workdir, group + ".o")
     lib = os.path.join(workdir, "lib" + group + ".so")
     with open(src, "w") as f:
         f.write("\n\n".join(c.mlir() for c in cases) + "\n")
-    subprocess.run([acc_compile, src, "-o", obj], check=True, timeout=600)
+    subprocess.run([acc_compile, src, "-o", obj] + list(flags), check=True, timeout=600)
     subprocess.run(["cc", "-shared", obj, runtime, "-o", lib, "-lm", "-lpthread"],
                    check=True, timeout=600)
     dll = ctypes.CDLL(lib)
@@ -130,12 +130,15 @@ def main():
     parser.add_argument("--runtime", required=True, help="libacc_runtime.a")
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--dump", help="directory for the outputs (.npy)")
+    parser.add_argument("--acc-flag", action="append", default=[],
+                        help="an extra acc-compile flag (repeatable), e.g. "
+                             "--acc-flag=--cpu=haswell")
     args = parser.parse_args()
     torch.manual_seed(0)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import cases
     return run(cases.GROUPS[args.group](), args.acc_compile, args.runtime,
-               args.workdir, args.group, args.dump)
+               args.workdir, args.group, args.dump, args.acc_flag)
 
 
 if __name__ == "__main__":
