@@ -409,3 +409,22 @@ func.func @window_column_reductions(%q: tensor<1x1x256x64xf32>, %k: tensor<1x1x2
   %r = nn.attention %q, %k, %v mask(sliding_window) {window = 64} : (tensor<1x1x256x64xf32>, tensor<1x1x256x64xf32>, tensor<1x1x256x64xf32>) -> tensor<1x1x256x64xf32>
   return %r : tensor<1x1x256x64xf32>
 }
+
+// A residual add (+ ReLU) of two convolutions takes the first into its
+// tiles (the other, a 1x1 downsample, is tiled on its own first), and the
+// tile order follows that one: its 3x3x64x128 weight outweighs its 8x8x64
+// image, so the output-channel loop goes outermost. (The order once
+// followed the downsample, whose image outweighs its weight: every pixel
+// row streamed the whole 3x3 weight.)
+// NCHW-LABEL: func.func @residual_of_two_convs
+// NCHW: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (8, 128) step (1, 32)
+// NCHW: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (128, 8) step (32, 1)
+// NCHW:   vector.fma
+// NCHW:   arith.maximumf
+func.func @residual_of_two_convs(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x128xf32>, %y: tensor<1x16x16x32xf32>, %wd: tensor<1x1x32x128xf32>) -> tensor<1x8x8x128xf32> {
+  %c = nn.conv2d %x, %w layout(nhwc) : (tensor<1x10x10x64xf32>, tensor<3x3x64x128xf32>) -> tensor<1x8x8x128xf32>
+  %d = nn.conv2d %y, %wd layout(nhwc) {strides = array<i64: 2, 2>} : (tensor<1x16x16x32xf32>, tensor<1x1x32x128xf32>) -> tensor<1x8x8x128xf32>
+  %s = nn.add %c, %d : (tensor<1x8x8x128xf32>, tensor<1x8x8x128xf32>) -> tensor<1x8x8x128xf32>
+  %r = nn.relu %s : tensor<1x8x8x128xf32>
+  return %r : tensor<1x8x8x128xf32>
+}
