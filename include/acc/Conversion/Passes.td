@@ -169,7 +169,10 @@ def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
     into that operand's indexing map; constant weights are packed into
     panels. Partial tiles run at their static bound on operands padded
     once. Contractions inside loops (attention's block products) get
-    register blocks too. The tiled ops with static shapes are then
+    register blocks too; other ops there are cut into rows of at most 256
+    elements, or, for a reduction over outer loops of a vector-wide
+    innermost one (a key-major attention block's row max and sum), up to
+    64 rows of one vector. The tiled ops with static shapes are then
     vectorized; ops that the vectorizer does not handle stay scalar
     loops, still correct.
   }];
@@ -312,7 +315,11 @@ def NNHoistVectorTransfers : Pass<"nn-hoist-vector-transfers",
     convolution or a pooling window, marked by `nn-cpu-tile-and-vectorize`)
     are then unrolled fully, so that LLVM loads each shifted image row once
     for all the taps that read it. It then lowers n-D vector ops to the 1-D forms the LLVM
-    conversion understands, and marks float sums across the lanes of a
+    conversion understands: a reduction over the outer dimension of a 2-D
+    vector (a column reduction: a key-major attention block's row max and
+    sum) becomes a tree of element-wise ops over its rows (no lanes
+    crossed, log2(rows) deep); other reductions reduce across lanes. It
+    marks float sums across the lanes of a
     vector (`vector.reduction <add>`, a softmax block's row sums)
     `fastmath<reassoc>`, so that LLVM sums them in a tree instead of a
     chain of dependent scalar adds; the order is fixed at compile time.

@@ -1152,6 +1152,45 @@ void populateAttentionLowering(RewritePatternSet &patterns, int64_t queryBlock,
 } // namespace acc::detail
 
 namespace {
+/// Tensors with a static extent of 0 (no elements) are refused: the tilers
+/// and the attention blocks are sized from the extents and would divide by
+/// it. (A dynamic extent that is 0 at run time runs empty loops.) So are
+/// tensors of more bytes than a 64-bit process addresses (x86-64: 2^47 of
+/// user space), on which index arithmetic (padding to blocks, byte
+/// offsets) would overflow.
+LogicalResult checkExtents(Operation *op) {
+  auto tooLarge = [](RankedTensorType t) {
+    if (!t.getElementType().isIntOrFloat())
+      return false;
+    uint64_t bytes =
+        std::max<uint64_t>(1, t.getElementType().getIntOrFloatBitWidth() / 8);
+    for (int64_t d : t.getShape())
+      if (!ShapedType::isDynamic(d) &&
+          (__builtin_mul_overflow(bytes, uint64_t(d), &bytes) ||
+           bytes > (uint64_t(1) << 47)))
+        return true;
+    return false;
+  };
+  for (auto [what, types] :
+       {std::pair<StringRef, TypeRange>{"operand", op->getOperandTypes()},
+        std::pair<StringRef, TypeRange>{"result", op->getResultTypes()}})
+    for (auto [i, type] : llvm::enumerate(types)) {
+      auto t = dyn_cast<RankedTensorType>(type);
+      if (!t)
+        continue;
+      if (tooLarge(t))
+        return op->emitError()
+               << "cannot lower " << op->getName() << ": " << type
+               << " holds more bytes than a process can "
+                  "address (2^47)";
+      if (llvm::is_contained(t.getShape(), 0))
+        return op->emitError() << "cannot lower " << op->getName()
+                               << " yet: " << what << " #" << i << " (" << type
+                               << ") has no elements (a dimension of size 0)";
+    }
+  return success();
+}
+
 struct NNLowerToLinalgPass
     : public acc::impl::NNLowerToLinalgBase<NNLowerToLinalgPass> {
   using Base::Base;
@@ -1187,59 +1226,9 @@ struct NNLowerToLinalgPass
                              "dynamic sizes";
           bad = true;
         }
-      // Tensors with a static extent of 0 (no elements): the tilers and
-      // the attention blocks are sized from the extents, so these are
-      // refused here rather than divided by. (A dynamic extent that is 0
-      // at run time runs empty loops.)
-      if (isa<NNDialect>(op->getDialect())) {
-        auto zeroSized = [](Type t) {
-          auto rt = dyn_cast<RankedTensorType>(t);
-          return rt && llvm::is_contained(rt.getShape(), 0);
-        };
-        // More bytes than a 64-bit process addresses (x86-64: 2^47 of
-        // user space): index arithmetic on it (padding to blocks, byte
-        // offsets) would overflow.
-        auto tooLarge = [](Type t) {
-          auto rt = dyn_cast<RankedTensorType>(t);
-          if (!rt || !rt.getElementType().isIntOrFloat())
-            return false;
-          uint64_t bytes = std::max<uint64_t>(
-              1, rt.getElementType().getIntOrFloatBitWidth() / 8);
-          for (int64_t d : rt.getShape()) {
-            if (ShapedType::isDynamic(d))
-              continue;
-            if (__builtin_mul_overflow(bytes, uint64_t(d), &bytes) ||
-                bytes > (uint64_t(1) << 47))
-              return true;
-          }
-          return false;
-        };
-        for (Type t :
-             llvm::concat<const Type>(llvm::to_vector(op->getOperandTypes()),
-                                      llvm::to_vector(op->getResultTypes())))
-          if (tooLarge(t)) {
-            op->emitError() << "cannot lower " << op->getName() << ": " << t
-                            << " holds more bytes than a process can "
-                               "address (2^47)";
-            bad = true;
-            return;
-          }
-        for (auto [i, t] : llvm::enumerate(op->getOperandTypes()))
-          if (zeroSized(t)) {
-            op->emitError()
-                << "cannot lower " << op->getName() << " yet: operand #" << i
-                << " (" << t << ") has no elements (a dimension of size 0)";
-            bad = true;
-            return;
-          }
-        for (auto [i, t] : llvm::enumerate(op->getResultTypes()))
-          if (zeroSized(t)) {
-            op->emitError()
-                << "cannot lower " << op->getName() << " yet: result #" << i
-                << " (" << t << ") has no elements (a dimension of size 0)";
-            bad = true;
-            return;
-          }
+      if (isa<NNDialect>(op->getDialect()) && failed(checkExtents(op))) {
+        bad = true;
+        return;
       }
       if (auto conv = dyn_cast<Conv2DOp>(op)) {
         auto ft = cast<RankedTensorType>(conv.getFilter().getType());
