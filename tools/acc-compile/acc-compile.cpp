@@ -33,6 +33,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -321,6 +322,13 @@ static int run() {
   if (optLevel > 3)
     return fail("-O takes 0 to 3");
 
+  // --mlir-timing: the time of each phase (reading the model, every pass
+  // of the pipeline, LLVM's optimisation and code generation, linking),
+  // printed to stderr at the end, as mlir-opt prints its passes'.
+  DefaultTimingManager timingManager;
+  applyDefaultTimingManagerCLOptions(timingManager);
+  TimingScope timing = timingManager.getRootScope();
+
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> file =
       openInputFile(inputFilename, &error);
@@ -340,6 +348,8 @@ static int run() {
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   OwningOpRef<ModuleOp> module;
+  TimingScope readTiming =
+      timing.nest(isONNX ? "Import the ONNX model" : "Parse the input");
   if (isONNX) {
     acc::ONNXImportOptions options;
     if (!entryName.empty())
@@ -359,6 +369,7 @@ static int run() {
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   }
+  readTiming.stop();
   if (!module)
     return 1;
 
@@ -457,6 +468,8 @@ static int run() {
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
+    TimingScope pipelineTiming = timing.nest("Pipeline");
+    pm.enableTiming(pipelineTiming);
     if (emitLevel == Emit::Linalg) {
       pm.addPass(acc::nn::createNNInlineBlocks());
       pm.addPass(acc::createNNLowerToLinalg());
@@ -499,6 +512,8 @@ static int run() {
       emitLevel == Emit::LLVMIR ? acc::CPUOutputKind::LLVMIR
       : emitLevel == Emit::Asm  ? acc::CPUOutputKind::Assembly
                                 : acc::CPUOutputKind::Object;
+  TimingScope codegenTiming =
+      timing.nest("LLVM: translation, optimisation, code generation");
   if (!shared)
     return writeOutput([&](llvm::raw_pwrite_stream &os) {
       return acc::emitCPUCode(*module, kind, target, os);
@@ -527,6 +542,8 @@ static int run() {
     if (failed(acc::emitCPUCode(*module, kind, target, obj)))
       return 1;
   }
+  codegenTiming.stop();
+  TimingScope linkTiming = timing.nest("Link (cc)");
   SmallVector<StringRef> args = {*cc,     "-shared", "-o",  libPath,
                                  objPath, runtime,   "-lm", "-lpthread"};
   std::string linkError;
@@ -546,6 +563,7 @@ static int run() {
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(accCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
