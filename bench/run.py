@@ -35,6 +35,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -485,6 +486,9 @@ def main():
     p.add_argument("--peer-python", default="",
                    help="the python3 that has onnxruntime and iree (default: "
                         "the first python3 on PATH other than this one that has them)")
+    p.add_argument("--keep-work", action="store_true",
+                   help="keep the work directory (compiled libraries, ONNX exports, "
+                        "inputs: 2.7 GB for a full run); removed after a successful run otherwise")
     p.add_argument("--no-peers", action="store_true",
                    help="skip ONNX Runtime and IREE (the test suite's smoke run)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -613,6 +617,12 @@ def main():
     log("\n" + md)
     plots(report, args.out, stamp)
     log("wrote %s and %s" % (jpath, mdpath))
+    # (A failed run keeps it, for a look at what failed.)
+    if args.keep_work:
+        log("work dir kept: %s" % work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        log("removed the work dir %s" % work)
 
 
 def markdown(report):
