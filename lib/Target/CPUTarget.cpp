@@ -62,9 +62,14 @@ LogicalResult acc::emitCPUCode(ModuleOp module, CPUOutputKind kind,
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
+  auto phase = [&](llvm::StringRef name) {
+    return options.timing ? options.timing->nest(name) : mlir::TimingScope();
+  };
   llvm::LLVMContext llvmContext;
+  mlir::TimingScope translation = phase("Translation to LLVM IR");
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "acc");
+  translation.stop();
   if (!llvmModule)
     return module.emitError() << "translation to LLVM IR failed";
 
@@ -101,6 +106,7 @@ LogicalResult acc::emitCPUCode(ModuleOp module, CPUOutputKind kind,
   llvmModule->setTargetTriple(triple);
 
   // The optimisation pipeline of clang -O<level>.
+  mlir::TimingScope optimisation = phase("LLVM optimisation");
   if (options.optLevel > 0) {
     llvm::LoopAnalysisManager lam;
     llvm::FunctionAnalysisManager fam;
@@ -120,10 +126,13 @@ LogicalResult acc::emitCPUCode(ModuleOp module, CPUOutputKind kind,
     mpm.run(*llvmModule, mam);
   }
 
+  optimisation.stop();
+
   if (kind == CPUOutputKind::LLVMIR) {
     llvmModule->print(os, nullptr);
     return success();
   }
+  mlir::TimingScope codegenTiming = phase("Code generation");
   llvm::legacy::PassManager codegen;
   auto fileType = kind == CPUOutputKind::Object
                       ? llvm::CodeGenFileType::ObjectFile

@@ -512,8 +512,8 @@ static int run() {
       emitLevel == Emit::LLVMIR ? acc::CPUOutputKind::LLVMIR
       : emitLevel == Emit::Asm  ? acc::CPUOutputKind::Assembly
                                 : acc::CPUOutputKind::Object;
-  TimingScope codegenTiming =
-      timing.nest("LLVM: translation, optimisation, code generation");
+  TimingScope codegenTiming = timing.nest("LLVM");
+  target.timing = &codegenTiming;
   if (!shared)
     return writeOutput([&](llvm::raw_pwrite_stream &os) {
       return acc::emitCPUCode(*module, kind, target, os);

@@ -9,6 +9,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -21,6 +22,9 @@ struct CPUTargetOptions {
   std::string features;
   /// 0-3: the LLVM optimisation level.
   unsigned optLevel = 3;
+  /// When set, the phases (translation to LLVM IR, optimisation, code
+  /// generation) are timed in scopes nested in it (`--mlir-timing`).
+  mlir::TimingScope *timing = nullptr;
 };
 
 enum class CPUOutputKind { LLVMIR, Assembly, Object };
