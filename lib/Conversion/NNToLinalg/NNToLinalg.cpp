@@ -997,14 +997,17 @@ struct SoftmaxLowering : public OpRewritePattern<SoftmaxOp> {
     auto identity = [](OpBuilder &, Location, Value x, ValueRange) {
       return x;
     };
-    // The row max as maxnum: its lane reductions vectorize (see
-    // nn-cpu-tile-and-vectorize); a NaN in the row still makes the whole
-    // row NaN, through its exp in the sum.
+    // The row max as maxnum without NaN checks (`nnan`): its lane
+    // reductions vectorize (see nn-cpu-tile-and-vectorize), and so does
+    // LLVM's loop over a row of dynamic length (a chain of scalar maxss
+    // without the flag); a NaN in the row still makes the whole row NaN,
+    // through its exp in the sum, whatever the max.
     Value mx = reduceTrailing(
         rewriter, loc, in, axis, true, -std::numeric_limits<double>::infinity(),
         {}, identity,
         [](OpBuilder &b, Location l, Value acc, Value x) -> Value {
-          return arith::MaxNumFOp::create(b, l, acc, x);
+          return arith::MaxNumFOp::create(b, l, acc, x,
+                                          arith::FastMathFlags::nnan);
         });
     Value sum = reduceTrailing(
         rewriter, loc, in, axis, true, 0.0, {mx},

@@ -354,8 +354,11 @@ void hoistTilePad(RewriterBase &rewriter, tensor::PadOp pad,
 /// `op` (a tile with dynamic sizes bounded by constants) rewritten to run on
 /// operands padded with zeros to those bounds; its uses get the valid slice
 /// of the result. Returns the padded op, or null when a bound is unknown.
+/// With a `cache`, pads of slices of whole tensors are hoisted (each
+/// operand padded once, for tiles that read its rows many times);
+/// without, each tile pads its own slice (a masked vector read).
 linalg::LinalgOp padToStaticBounds(RewriterBase &rewriter, linalg::LinalgOp op,
-                                   PaddedCache &cache) {
+                                   PaddedCache *cache) {
   linalg::LinalgPaddingOptions options;
   SmallVector<Attribute> zeros;
   for (OpOperand &operand : op->getOpOperands())
@@ -374,9 +377,28 @@ linalg::LinalgOp padToStaticBounds(RewriterBase &rewriter, linalg::LinalgOp op,
       padded.hasDynamicShape())
     return nullptr;
   rewriter.replaceOp(op, replacements);
-  for (tensor::PadOp pad : pads)
-    hoistTilePad(rewriter, pad, cache);
+  if (cache)
+    for (tensor::PadOp pad : pads)
+      hoistTilePad(rewriter, pad, *cache);
   return padded;
+}
+
+/// Whether `op` may compute padded elements (zeros in, results dropped)
+/// without side effects: an all-parallel op whose every operand is read
+/// through a broadcast or permutation that masks cannot follow (identity
+/// maps are vectorized with masks instead) and whose body cannot trap on
+/// a zero (integer division).
+bool padsSafely(linalg::LinalgOp op) {
+  if (llvm::all_of(op.getIndexingMapsArray(),
+                   [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  return !op->walk([](Operation *o) {
+              return isa<arith::DivSIOp, arith::DivUIOp, arith::RemSIOp,
+                         arith::RemUIOp, arith::CeilDivSIOp, arith::CeilDivUIOp,
+                         arith::FloorDivSIOp>(o)
+                         ? WalkResult::interrupt()
+                         : WalkResult::advance();
+            }).wasInterrupted();
 }
 
 /// In a tile, a convolution's window loops have one iteration: `oy + ky`
@@ -1661,6 +1683,16 @@ struct NNCPUTileAndVectorizePass
         // outer-product update of the register block per step.
         for (Operation *tiled : result->tiledAndFusedOps) {
           auto op = dyn_cast<linalg::LinalgOp>(tiled);
+          if (op && isAllParallel(op) && op.hasDynamicShape() &&
+              padsSafely(op)) {
+            // A partial elementwise tile over a dynamic innermost extent
+            // (a softmax's normalisation over rows of dynamic length),
+            // read through broadcasts (the row's max and sum), cannot be
+            // vectorized with masks: it runs at its static bound on
+            // padded operands, like the contractions below.
+            (void)padToStaticBounds(rewriter, op, /*cache=*/nullptr);
+            continue;
+          }
           if (!op || !isContraction(op))
             continue;
           // A partial tile (an extent with no divisor near the tile, e.g.
@@ -1670,7 +1702,7 @@ struct NNCPUTileAndVectorizePass
           packConstantWeights(rewriter, op, panels);
           if (op.hasDynamicShape())
             if (linalg::LinalgOp padded =
-                    padToStaticBounds(rewriter, op, paddedOperands))
+                    padToStaticBounds(rewriter, op, &paddedOperands))
               op = padded;
           tileStepReductions(rewriter, op,
                              SmallVector<int64_t>(op.getNumLoops(), 0));
@@ -1828,6 +1860,25 @@ struct NNCPUTileAndVectorizePass
           rewriter, op, sizes, SmallVector<bool>(sizes.size(), false));
       if (succeeded(v))
         rewriter.replaceOp(op, v->replacements);
+    }
+    // A tile's pad of a dynamic slice to a static vector-sized block (a
+    // partial elementwise tile run at its bound) is one masked read and a
+    // write, not a fill and a copy of the slice.
+    SmallVector<tensor::PadOp> tilePads;
+    func.walk([&](tensor::PadOp pad) {
+      if (pad->getParentOp() != func.getOperation() &&
+          pad.getResultType().hasStaticShape() &&
+          pad.getResultType().getNumElements() <= kMaxVectorElements &&
+          pad.getConstantPaddingValue())
+        tilePads.push_back(pad);
+    });
+    for (tensor::PadOp pad : tilePads) {
+      SmallVector<int64_t> sizes(pad.getResultType().getShape());
+      rewriter.setInsertionPoint(pad);
+      FailureOr<linalg::VectorizationResult> v = linalg::vectorize(
+          rewriter, pad, sizes, SmallVector<bool>(sizes.size(), false));
+      if (succeeded(v))
+        rewriter.replaceOp(pad, v->replacements);
     }
     // Masks go into the masked transfers themselves (vector.mask regions
     // would not survive canonicalization).

@@ -16,3 +16,10 @@ func.func @max_pool_nan(%x: tensor<1x9x9x32xf32>) -> tensor<1x5x5x32xf32> {
   %0 = nn.max_pool2d %x layout(nhwc) {kernel_size = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : tensor<1x9x9x32xf32> -> tensor<1x5x5x32xf32>
   return %0 : tensor<1x5x5x32xf32>
 }
+
+// A softmax over rows of dynamic length (LLVM vectorizes its row max, a
+// maxnum with `nnan`): a NaN still makes exactly its row NaN.
+func.func @softmax_dynamic_rows(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  %0 = nn.softmax %x {axis = 1 : i64} : tensor<4x?xf32>
+  return %0 : tensor<4x?xf32>
+}

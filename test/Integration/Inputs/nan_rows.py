@@ -46,6 +46,17 @@ k[0, 0, 100, 7] = np.nan
 print("attention status", call("attention_rows", q, k, v, out))
 report("attention key", out, list(range(64)))
 
+x = rng.standard_normal((4, 203)).astype(np.float32)
+x[1, 150] = np.nan
+out = np.zeros_like(x)
+f = lib.softmax_dynamic_rows
+f.restype = ctypes.c_int
+dims = np.array([203, 203], np.int64)
+print("dynamic softmax status", f(x.ctypes.data_as(ctypes.c_void_p),
+                                  out.ctypes.data_as(ctypes.c_void_p),
+                                  dims.ctypes.data_as(ctypes.c_void_p)))
+report("dynamic softmax", out, [1])
+
 x = rng.standard_normal((1, 9, 9, 32)).astype(np.float32)
 x[0, 3, 3, 7] = np.nan
 out = np.zeros((1, 5, 5, 32), np.float32)
