@@ -383,11 +383,11 @@ linalg::LinalgOp padToStaticBounds(RewriterBase &rewriter, linalg::LinalgOp op,
   return padded;
 }
 
-/// Whether `op` may compute padded elements (zeros in, results dropped)
-/// without side effects: an all-parallel op whose every operand is read
-/// through a broadcast or permutation that masks cannot follow (identity
-/// maps are vectorized with masks instead) and whose body cannot trap on
-/// a zero (integer division).
+/// Whether `op` is computed on padded operands (zeros in, the results
+/// past the bound dropped): an all-parallel op with some operand read
+/// through a broadcast or permutation, which masks cannot follow (ops with
+/// identity maps only are vectorized with masks instead), and whose body
+/// cannot trap on a zero (integer division).
 bool padsSafely(linalg::LinalgOp op) {
   if (llvm::all_of(op.getIndexingMapsArray(),
                    [](AffineMap m) { return m.isIdentity(); }))
