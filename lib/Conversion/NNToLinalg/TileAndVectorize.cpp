@@ -1359,6 +1359,8 @@ struct NNCPUTileAndVectorizePass
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return; // a declaration: nothing to tile
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
 

@@ -438,3 +438,7 @@ func.func @residual_of_two_convs(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x1
   %r = nn.relu %s : tensor<1x8x8x128xf32>
   return %r : tensor<1x8x8x128xf32>
 }
+
+// A declaration (no body) is left alone (it once crashed the pass).
+// CHECK-LABEL: func.func private @declared(tensor<4xf32>)
+func.func private @declared(tensor<4xf32>)
