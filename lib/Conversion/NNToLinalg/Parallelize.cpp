@@ -89,20 +89,23 @@ struct NNCPUParallelizePass
     ModuleOp module = getOperation();
     IRRewriter rewriter(&getContext());
     SmallVector<scf::ForallOp> outer, nested;
+    bool onTensors = false;
     module.walk([&](scf::ForallOp loop) {
       (loop->getParentOfType<scf::ForallOp>() ? nested : outer).push_back(loop);
+      if (!loop.getResults().empty()) {
+        loop.emitOpError("has tensor results: nn-cpu-parallelize runs after "
+                         "bufferization");
+        onTensors = true;
+      }
     });
+    if (onTensors)
+      return signalPassFailure();
     // The walk is post-order: inner loops are rewritten first.
     for (scf::ForallOp loop : nested)
       if (failed(sequential(rewriter, loop)))
         return signalPassFailure();
     SymbolTable symbols(module);
     for (scf::ForallOp loop : outer) {
-      if (!loop.getResults().empty()) {
-        loop.emitOpError("has tensor results: nn-cpu-parallelize runs after "
-                         "bufferization");
-        return signalPassFailure();
-      }
       if (failed(outline(rewriter, symbols, loop)) &&
           failed(sequential(rewriter, loop)))
         return signalPassFailure();

@@ -104,3 +104,22 @@ func.func @tensors(%t: tensor<4xf32>) -> tensor<4xf32> {
   }
   return %r : tensor<4xf32>
 }
+
+// -----
+
+// Nor a nested one (turning it into sequential loops crashed on its tensor
+// results).
+func.func @nested_tensors(%t: tensor<4x4xf32>, %out: memref<4x4xf32>) {
+  scf.forall (%j) in (4) {
+    // expected-error @+1 {{has tensor results: nn-cpu-parallelize runs after bufferization}}
+    %n = scf.forall (%i) in (4) shared_outs(%o = %t) -> (tensor<4x4xf32>) {
+      %s = tensor.extract_slice %t[%i, 0] [1, 4] [1, 1] : tensor<4x4xf32> to tensor<1x4xf32>
+      scf.forall.in_parallel {
+        tensor.parallel_insert_slice %s into %o[%i, 0] [1, 4] [1, 1] : tensor<1x4xf32> into tensor<4x4xf32>
+      }
+    }
+    %v = tensor.extract %n[%j, %j] : tensor<4x4xf32>
+    memref.store %v, %out[%j, %j] : memref<4x4xf32>
+  }
+  return
+}
