@@ -172,7 +172,7 @@ def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
     register blocks too; other ops there are cut into rows of at most 256
     elements, or, for a reduction over outer loops of a vector-wide
     innermost one (a key-major attention block's row max and sum), up to
-    64 rows of one vector. The tiled ops with static shapes are then
+    256 rows of one vector. The tiled ops with static shapes are then
     vectorized; ops that the vectorizer does not handle stay scalar
     loops, still correct.
   }];

@@ -46,8 +46,9 @@ constexpr llvm::StringLiteral kUnrollAttr = "acc.unroll";
 /// loops of a window-only reduction may update: 3x3 taps over an 8 x 32
 /// block (144 FMAs of 16 lanes). All 7x7 taps over 8 x 32 (784) spill.
 constexpr int64_t kMaxUnrolledElements = 2304;
-/// The most rows that a column reduction (below) vectorizes as a whole.
-constexpr int64_t kMaxColumnRows = 64;
+/// The most rows that a column reduction (below) vectorizes as a whole: a
+/// key-major attention block of 256 keys (decoding a few queries).
+constexpr int64_t kMaxColumnRows = 256;
 
 bool isAllParallel(linalg::LinalgOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();

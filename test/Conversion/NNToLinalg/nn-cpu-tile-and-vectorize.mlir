@@ -442,3 +442,13 @@ func.func @residual_of_two_convs(%x: tensor<1x10x10x64xf32>, %w: tensor<3x3x64x1
 // A declaration (no body) is left alone (it once crashed the pass).
 // CHECK-LABEL: func.func private @declared(tensor<4xf32>)
 func.func private @declared(tensor<4xf32>)
+
+// Decoding 16 queries over 1024 keys: key-major blocks of 256 keys, whose
+// row max and sum are column reductions of 256 rows, vectorized whole.
+// CHECK-LABEL: func.func @decode_column_reductions
+// CHECK: vector.multi_reduction <maxnumf>, %{{.+}}, %{{.+}} [0] : vector<256x16xf32> to vector<16xf32>
+// CHECK: vector.multi_reduction <add>, %{{.+}}, %{{.+}} [0] : vector<256x16xf32> to vector<16xf32>
+func.func @decode_column_reductions(%q: tensor<1x2x16x64xf32>, %k: tensor<1x2x1024x64xf32>, %v: tensor<1x2x1024x64xf32>) -> tensor<1x2x16x64xf32> {
+  %0 = nn.attention %q, %k, %v : (tensor<1x2x16x64xf32>, tensor<1x2x1024x64xf32>, tensor<1x2x1024x64xf32>) -> tensor<1x2x16x64xf32>
+  return %0 : tensor<1x2x16x64xf32>
+}

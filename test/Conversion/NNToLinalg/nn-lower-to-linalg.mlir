@@ -106,6 +106,24 @@ func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 
 // -----
 
+// Fewer queries than a block (decoding) are key-major too: the query block
+// is transposed, the keys are read in place (no Kᵀ of all 1024 keys for 16
+// queries), 256 keys at a time, and the row max reduces over the key rows.
+// CHECK-LABEL: func.func @attention_decode
+// CHECK-NOT: linalg.transpose
+// CHECK: scf.forall (%[[H:.+]]) in (2)
+// CHECK:   %[[QT:.+]] = linalg.transpose ins(%{{.+}} : tensor<16x64xf32>) outs(%{{.+}} : tensor<64x16xf32>)
+// CHECK:   scf.for %[[J:.+]] = %c0 to %c1024 step %c256
+// CHECK:     %[[K:.+]] = tensor.extract_slice %arg1[0, %[[H]], %[[J]], 0] [1, 1, 256, 64]
+// CHECK:     linalg.generic {{.*}} ins(%[[K]], %[[QT]] : tensor<256x64xf32>, tensor<64x16xf32>) outs(%{{.+}} : tensor<256x16xf32>)
+// CHECK:     linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%{{.+}} : tensor<256x16xf32>) outs(%{{.+}} : tensor<16xf32>)
+func.func @attention_decode(%q: tensor<1x2x16x64xf32>, %k: tensor<1x2x1024x64xf32>, %v: tensor<1x2x1024x64xf32>) -> tensor<1x2x16x64xf32> {
+  %0 = nn.attention %q, %k, %v : (tensor<1x2x16x64xf32>, tensor<1x2x1024x64xf32>, tensor<1x2x1024x64xf32>) -> tensor<1x2x16x64xf32>
+  return %0 : tensor<1x2x16x64xf32>
+}
+
+// -----
+
 // 16-bit attention accumulates in f32: the query block is extended (and
 // scaled) once, K and V are read as f16 and extended in the block products,
 // the running max, sum and output are f32, and the output is truncated once.
