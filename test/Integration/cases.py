@@ -367,6 +367,12 @@ def attention_cases():
         attention_case("attn_window_mask_bcast", 2, 2, 2, 96, 96, 16, 16, "sliding_window", 33,
                        mask_shape=(2, 1, 1, 96)),
         attention_case("attn_window_gqa_dv", 1, 4, 2, 96, 96, 16, 8, "sliding_window", 40),
+        # Decoding with grouped heads: the query heads of a key/value head go
+        # through its keys as one block (row r: query r mod Nq of head
+        # r / Nq), causal, windowed and plain, Dv != D.
+        attention_case("attn_gqa_decode_causal", 2, 8, 2, 3, 200, 16, 16, "causal"),
+        attention_case("attn_gqa_decode_window", 1, 6, 2, 7, 130, 8, 12, "sliding_window", 50),
+        attention_case("attn_gqa_decode_one", 1, 4, 1, 1, 300, 16, 16),
         attention_case("attn_static_mask", 1, 2, 2, 128, 128, 8, 8, "causal", mask_shape=(128, 128)),
         # Causal over 576 positions: query blocks past 256 take the keys
         # before them 256 at a time, then 64-blocks up to the diagonal; with

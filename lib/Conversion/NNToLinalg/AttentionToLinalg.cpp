@@ -129,6 +129,40 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // Fewer queries than a block (decoding: one): the block is the queries.
     bool fewQueries = !ShapedType::isDynamic(nqOrig) && nqOrig < queryBlock;
     int64_t qBlock = fewQueries ? nqOrig : queryBlock;
+    // Decoding with grouped-query heads: the g query heads that share a
+    // key/value head go through its keys together, as one block of g * Nq
+    // rows (row r is query r mod Nq of the group's head r / Nq), so that
+    // each key and value block is read once per key/value head, not g
+    // times. (Static shapes, no additive mask: its rows are per head.)
+    int64_t nqHead = nqOrig, packGroup = 1;
+    {
+      auto kt0 = cast<RankedTensorType>(k.getType());
+      if (fewQueries && !op.getAdditiveMask() && qt.hasStaticShape() &&
+          !kt0.isDynamicDim(1) && kt0.getDimSize(1) < qt.getDimSize(1))
+        packGroup = qt.getDimSize(1) / kt0.getDimSize(1);
+    }
+    auto packHeads = [&](Value t) -> Value {
+      // [B, Hq, N, E] -> [B, Hkv, g, N, E] -> [B, Hkv, g * N, E]
+      auto tt = cast<RankedTensorType>(t.getType());
+      int64_t hq = tt.getDimSize(1), n = tt.getDimSize(2);
+      auto expanded = RankedTensorType::get(
+          {tt.getDimSize(0), hq / packGroup, packGroup, n, tt.getDimSize(3)},
+          tt.getElementType());
+      Value e = tensor::ExpandShapeOp::create(
+          b, loc, expanded, t,
+          SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+      return tensor::CollapseShapeOp::create(
+          b, loc, e, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
+    };
+    if (packGroup > 1) {
+      q = packHeads(q);
+      qt = cast<RankedTensorType>(q.getType());
+      nqOrig = qt.getDimSize(2);
+      qBlock = nqOrig;
+      ot = RankedTensorType::get(
+          {ot.getDimSize(0), qt.getDimSize(1), nqOrig, ot.getDimSize(3)},
+          ot.getElementType());
+    }
     // Static lengths that the blocks divide badly (ViT's 197 tokens would
     // pad to 256: 69% more work) get blocks balanced over as many blocks:
     // ceil(197 / 4) rounded up to 8 rows = 56 queries per block (224 in
@@ -324,9 +358,9 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // the lengths differ or are not known (decoding, dynamic lengths), the
     // range's end is rounded up to a key block (the keys past the diagonal
     // are masked on that edge block).
-    bool roundKeyEnd =
-        kind != MaskKind::None &&
-        !(!dynQ && !dynK && nqOrig == nkOrig && qBlock % kBlock == 0);
+    bool roundKeyEnd = kind != MaskKind::None &&
+                       (packGroup > 1 || !(!dynQ && !dynK && nqOrig == nkOrig &&
+                                           qBlock % kBlock == 0));
     Value bq = bqStep;
     Value qTile = slice2D(b, loc, q, bi, hi, i0, bq, D);
     // The scale goes on the query block, once (bq x D products), instead of
@@ -352,9 +386,13 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                   .getResult()[0];
 
     // Visible key range of this query block.
+    // (Packed heads: the block's rows hold positions offset .. offset +
+    // Nq - 1, each g times.)
     Value firstPos = arith::AddIOp::create(b, loc, i0, offset);
     Value lastPos = arith::AddIOp::create(
-        b, loc, firstPos, arith::SubIOp::create(b, loc, bq, c1));
+        b, loc, firstPos,
+        arith::SubIOp::create(b, loc,
+                              packGroup > 1 ? cstIdx(b, loc, nqHead) : bq, c1));
     Value kStart = c0, kEnd = Nk;
     if (kind != MaskKind::None) {
       // Keys up to the last query's position (clamped to [0, Nk]).
@@ -484,7 +522,14 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
               if (structural) {
                 Value ii = linalg::IndexOp::create(bb, l, qi);
                 Value jj = linalg::IndexOp::create(bb, l, kj);
-                Value pos = arith::AddIOp::create(bb, l, firstPos, ii);
+                Value pos =
+                    packGroup > 1
+                        ? arith::AddIOp::create(
+                              bb, l, offset,
+                              arith::RemUIOp::create(
+                                  bb, l, arith::AddIOp::create(bb, l, i0, ii),
+                                  cstIdx(bb, l, nqHead)))
+                        : arith::AddIOp::create(bb, l, firstPos, ii);
                 Value key = arith::AddIOp::create(bb, l, j0, jj);
                 Value vis =
                     kind == MaskKind::None
@@ -670,6 +715,19 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       result = tensor::ExtractSliceOp::create(
           b, loc, ot, result, offs, sizes,
           SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
+    }
+    if (packGroup > 1) {
+      // [B, Hkv, g * Nq, Dv] -> [B, Hkv, g, Nq, Dv] -> [B, Hq, Nq, Dv]
+      auto rt = cast<RankedTensorType>(result.getType());
+      auto expanded =
+          RankedTensorType::get({rt.getDimSize(0), rt.getDimSize(1), packGroup,
+                                 nqHead, rt.getDimSize(3)},
+                                rt.getElementType());
+      Value e = tensor::ExpandShapeOp::create(
+          b, loc, expanded, result,
+          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
+      result = tensor::CollapseShapeOp::create(
+          b, loc, e, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
     }
     replaceCast(rewriter, op, result);
     return success();

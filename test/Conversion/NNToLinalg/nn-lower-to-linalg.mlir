@@ -124,6 +124,23 @@ func.func @attention_decode(%q: tensor<1x2x16x64xf32>, %k: tensor<1x2x1024x64xf3
 
 // -----
 
+// Decoding with grouped-query heads: the 4 query heads of each key/value
+// head go through its keys as one block of 4 rows (one per head), so each
+// key block is read once per key/value head; the result is unpacked.
+// CHECK-LABEL: func.func @attention_gqa_decode
+// CHECK: %[[E:.+]] = tensor.expand_shape %arg0 {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 4, 1, 64] : tensor<1x8x1x64xf32> into tensor<1x2x4x1x64xf32>
+// CHECK: %[[P:.+]] = tensor.collapse_shape %[[E]] {{\[}}[0], [1], [2, 3], [4]] : tensor<1x2x4x1x64xf32> into tensor<1x2x4x64xf32>
+// CHECK: %[[R:.+]] = scf.forall (%{{.+}}) in (2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<1x2x4x64xf32>)
+// CHECK:   linalg.transpose ins(%{{.+}} : tensor<4x64xf32>) outs(%{{.+}} : tensor<64x4xf32>)
+// CHECK: %[[RE:.+]] = tensor.expand_shape %[[R]] {{\[}}[0], [1], [2, 3], [4]] output_shape [1, 2, 4, 1, 64]
+// CHECK: tensor.collapse_shape %[[RE]] {{\[}}[0], [1, 2], [3], [4]] : tensor<1x2x4x1x64xf32> into tensor<1x8x1x64xf32>
+func.func @attention_gqa_decode(%q: tensor<1x8x1x64xf32>, %k: tensor<1x2x512x64xf32>, %v: tensor<1x2x512x64xf32>) -> tensor<1x8x1x64xf32> {
+  %0 = nn.attention %q, %k, %v mask(causal) : (tensor<1x8x1x64xf32>, tensor<1x2x512x64xf32>, tensor<1x2x512x64xf32>) -> tensor<1x8x1x64xf32>
+  return %0 : tensor<1x8x1x64xf32>
+}
+
+// -----
+
 // 16-bit attention accumulates in f32: the query block is extended (and
 // scaled) once, K and V are read as f16 and extended in the block products,
 // the running max, sum and output are f32, and the output is truncated once.
