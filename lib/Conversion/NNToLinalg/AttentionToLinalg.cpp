@@ -15,9 +15,11 @@
 // The visible key range of a query block comes from the structural mask:
 // causal stops at the block's last query position, a sliding window starts
 // `window - 1` keys before its first. Blocks entirely inside the mask skip
-// the select. A sliding window computes its score blocks key-major ([bk,
-// bq], queries in the vector lanes), so that the row max and sum reduce
-// across rows, not lanes. Everything is on tensors (scf.for with iter_args,
+// the select. A sliding window and decoding (fewer queries than a block)
+// compute their score blocks key-major ([bk, bq], queries in the vector
+// lanes): the row max and sum reduce across rows, not lanes, and no Kᵀ is
+// made. Decoding with grouped-query heads takes a key/value head's query
+// heads as one block. Everything is on tensors (scf.for with iter_args,
 // extract_slice / insert_slice), so one-shot bufferization turns the tiles
 // into views and the accumulators into small buffers.
 //
@@ -141,21 +143,23 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
           !kt0.isDynamicDim(1) && kt0.getDimSize(1) < qt.getDimSize(1))
         packGroup = qt.getDimSize(1) / kt0.getDimSize(1);
     }
-    auto packHeads = [&](Value t) -> Value {
-      // [B, Hq, N, E] -> [B, Hkv, g, N, E] -> [B, Hkv, g * N, E]
+    // [B, Hq, Nq, E] <-> [B, Hkv, g * Nq, E], through [B, Hkv, g, Nq, E]:
+    // packing moves the g heads of a group into the rows, unpacking moves
+    // them back.
+    auto regroupHeads = [&](Value t, bool pack) -> Value {
       auto tt = cast<RankedTensorType>(t.getType());
-      int64_t hq = tt.getDimSize(1), n = tt.getDimSize(2);
+      int64_t heads = pack ? tt.getDimSize(1) / packGroup : tt.getDimSize(1);
       auto expanded = RankedTensorType::get(
-          {tt.getDimSize(0), hq / packGroup, packGroup, n, tt.getDimSize(3)},
+          {tt.getDimSize(0), heads, packGroup, nqHead, tt.getDimSize(3)},
           tt.getElementType());
-      Value e = tensor::ExpandShapeOp::create(
-          b, loc, expanded, t,
-          SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
-      return tensor::CollapseShapeOp::create(
-          b, loc, e, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
+      using R = SmallVector<ReassociationIndices>;
+      R split = pack ? R{{0}, {1, 2}, {3}, {4}} : R{{0}, {1}, {2, 3}, {4}};
+      R merge = pack ? R{{0}, {1}, {2, 3}, {4}} : R{{0}, {1, 2}, {3}, {4}};
+      Value e = tensor::ExpandShapeOp::create(b, loc, expanded, t, split);
+      return tensor::CollapseShapeOp::create(b, loc, e, merge);
     };
     if (packGroup > 1) {
-      q = packHeads(q);
+      q = regroupHeads(q, /*pack=*/true);
       qt = cast<RankedTensorType>(q.getType());
       nqOrig = qt.getDimSize(2);
       qBlock = nqOrig;
@@ -265,7 +269,7 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // scalars), so no Kᵀ of the whole sequence is made. So do fewer
     // queries than a block (decoding), for which that transpose of every
     // key would be most of the work: one query over 4096 keys, 8 heads, one
-    // thread, 0.70 -> 0.37 ms; 16 queries 1.54 -> 0.69.
+    // thread, 0.70 -> 0.37-0.40 ms; 16 queries 1.54 -> 0.69.
     bool keyMajor = kind == MaskKind::SlidingWindow || fewQueries;
     // Kᵀ for the whole sequence, [B, Hkv, D, Nk], computed once (a
     // vectorized, parallel transpose): each key block's [D, bk] is a slice
@@ -716,19 +720,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
           b, loc, ot, result, offs, sizes,
           SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
     }
-    if (packGroup > 1) {
-      // [B, Hkv, g * Nq, Dv] -> [B, Hkv, g, Nq, Dv] -> [B, Hq, Nq, Dv]
-      auto rt = cast<RankedTensorType>(result.getType());
-      auto expanded =
-          RankedTensorType::get({rt.getDimSize(0), rt.getDimSize(1), packGroup,
-                                 nqHead, rt.getDimSize(3)},
-                                rt.getElementType());
-      Value e = tensor::ExpandShapeOp::create(
-          b, loc, expanded, result,
-          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
-      result = tensor::CollapseShapeOp::create(
-          b, loc, e, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
-    }
+    if (packGroup > 1)
+      result = regroupHeads(result, /*pack=*/false);
     replaceCast(rewriter, op, result);
     return success();
   }
