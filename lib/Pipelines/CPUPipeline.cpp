@@ -30,6 +30,7 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   acc::NNLowerToLinalgOptions lower;
   lower.queryBlock = options.queryBlock;
   lower.keyBlock = options.keyBlock;
+  lower.winogradMaxFilterBytes = options.winogradMaxFilterBytes;
   pm.addPass(acc::createNNLowerToLinalg(lower));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -118,6 +118,14 @@ static cl::opt<bool> parallel(
              "that needs only libc and libm"),
     cl::cat(accCategory));
 
+static cl::opt<bool> winograd(
+    "winograd", cl::init(true),
+    cl::desc("Compute 3x3 stride-1 convolutions with constant f32 filters by "
+             "Winograd's algorithm where it pays (4x fewer multiplies; "
+             "rounding differs from the direct sum by a few ulps of the "
+             "largest term); --winograd=false keeps every convolution direct"),
+    cl::cat(accCategory));
+
 static cl::opt<std::string> costReport(
     "cost-report", cl::ValueOptional,
     cl::desc("Print the cost report (text, or =json) and stop before "
@@ -491,6 +499,8 @@ static int run() {
       acc::CPUPipelineOptions options;
       options.vectorWidth = avx512 ? 16 : 8;
       options.parallel = parallel;
+      if (!winograd)
+        options.winogradMaxFilterBytes = 0;
       acc::buildCPUPipeline(pm, options);
     }
     if (failed(pm.run(*module)))

@@ -377,13 +377,19 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
            "Keys per attention tile">,
     Option<"nchwConvAsNHWC", "nchw-conv-as-nhwc", "bool", /*default=*/"true",
            "Compute NCHW convolutions and pooling in NHWC (transposes "
-           "around an NHWC op, whose channels vectorize)">
+           "around an NHWC op, whose channels vectorize)">,
+    Option<"winogradMaxFilterBytes", "winograd-max-filter-bytes", "int64_t",
+           /*default=*/"4194304",
+           "Compute 3x3 stride-1 convolutions with constant f32 filters by "
+           "Winograd F(4x4,3x3) or F(2x2,3x3) when the transformed filter "
+           "takes at most this many bytes (0: never)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
-    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
   ];
 }
 

@@ -24,6 +24,13 @@ struct CPUPipelineOptions
   Option<int64_t> keyBlock{*this, "key-block",
                            llvm::cl::desc("Keys per attention tile"),
                            llvm::cl::init(64)};
+  Option<int64_t> winogradMaxFilterBytes{
+      *this, "winograd-max-filter-bytes",
+      llvm::cl::desc("3x3 stride-1 convolutions with constant f32 filters "
+                     "run as Winograd F(4x4,3x3) / F(2x2,3x3) when the "
+                     "transformed filter takes at most this many bytes "
+                     "(0: never; nn-lower-to-linalg)"),
+      llvm::cl::init(4 << 20)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Tile for registers and vectorize (nn-cpu-tile-and-"

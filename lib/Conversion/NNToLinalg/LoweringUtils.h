@@ -67,6 +67,22 @@ generic(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
       .getResult(0);
 }
 
+/// A zero (or `padValue`) pad of an image's spatial dims: the last two for
+/// NCHW, the middle two for NHWC; `pad` is (top, left, bottom, right).
+mlir::Value padImage(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                     bool nchw, llvm::ArrayRef<int64_t> pad,
+                     mlir::Value padValue);
+
+/// `v` transposed by `perm` (result dim i = input dim perm[i]); a constant
+/// is transposed now, at compile time.
+mlir::Value transposed(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                       llvm::ArrayRef<int64_t> perm);
+
+/// Winograd convolution (WinogradConv.cpp): 3x3 stride-1 convolutions with
+/// constant filters whose transformed filter is at most `maxFilterBytes`.
+void populateWinogradConvLowering(mlir::RewritePatternSet &patterns,
+                                  int64_t maxFilterBytes);
+
 } // namespace acc::detail
 
 #endif // ACC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H

@@ -156,6 +156,9 @@ Value collapse(OpBuilder &b, Location loc, Value v,
   return tensor::CollapseShapeOp::create(b, loc, v, reassoc);
 }
 
+} // namespace
+
+namespace acc::detail {
 /// A pad of the last two (image) dims for NCHW or the middle two for NHWC.
 Value padImage(OpBuilder &b, Location loc, Value input, bool nchw,
                ArrayRef<int64_t> pad, Value padValue) {
@@ -177,6 +180,9 @@ Value padImage(OpBuilder &b, Location loc, Value input, bool nchw,
   auto padded = RankedTensorType::get(shape, type.getElementType());
   return tensor::PadOp::create(b, loc, padded, input, low, high, padValue);
 }
+} // namespace acc::detail
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Elementwise
@@ -324,6 +330,9 @@ static Value foldConstantTranspose(OpBuilder &b, Location loc, Value v,
       b, loc, outType, DenseElementsAttr::get(outType, ArrayRef<float>(out)));
 }
 
+} // namespace
+
+namespace acc::detail {
 Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   if (Value folded = foldConstantTranspose(b, loc, v, perm))
     return folded;
@@ -334,6 +343,9 @@ Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   Value init = emptyTensor(b, loc, out, elt);
   return linalg::TransposeOp::create(b, loc, v, init, perm).getResult()[0];
 }
+} // namespace acc::detail
+
+namespace {
 
 struct LinearLowering : public OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -1320,6 +1332,7 @@ struct NNLowerToLinalgPass
                  PoolLowering<AvgPool2DOp, false>, GlobalAvgPoolLowering>(
         ctx, nchwConvAsNHWC);
     acc::detail::populateAttentionLowering(patterns, queryBlock, keyBlock);
+    acc::detail::populateWinogradConvLowering(patterns, winogradMaxFilterBytes);
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<NNDialect>();

@@ -1,0 +1,386 @@
+//===- WinogradConv.cpp - Winograd F(m x m, 3 x 3) convolution ------------===//
+//
+// Part of the acc project.
+//
+// A 3x3 stride-1 convolution with a constant filter computes each m x m
+// block of its output from an (m + 2) x (m + 2) block of its input with
+// fewer multiplications (Lavin and Gray, "Fast Algorithms for Convolutional
+// Neural Networks", 2016): with a = m + 2,
+//
+//   U[a x a][c][f] = G g[c][f] Gᵀ          filter, folded at compile time
+//   V[a x a][t][c] = Bᵀ d[t][c] B          input tile t, per channel
+//   M[a x a][t][f] = sum_c V[.][t][c] U[.][c][f]   a² independent GEMMs
+//   y[t][f]        = Aᵀ M[.][t][f] A (+ bias)      m x m outputs of tile t
+//
+// F(4x4, 3x3) (a = 6) does 36 / 16 = 2.25 multiplies per output and
+// channel pair where the direct convolution does 9: 4x fewer; F(2x2, 3x3)
+// (a = 4) 2.25x fewer. The GEMMs are one linalg.generic with the a² batch
+// as its outermost loop, which nn-cpu-tile-and-vectorize register-tiles
+// like any contraction (U is stored in panels of P output channels,
+// `[a²][F / P][C][P]`, so each GEMM block reads contiguous rows). The input
+// and output transforms are scf.forall loop nests of 16-lane vector ops
+// on tensors (channels in the lanes): the matrices B, A have entries
+// 0, ±1, ±2, ±4, ±5, ±8, so the transforms are adds and a few FMAs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "acc/Dialect/NN/IR/NNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+
+#include <vector>
+
+using namespace mlir;
+using namespace acc::nn;
+using namespace acc::detail;
+
+namespace {
+
+using Matrix = std::vector<std::vector<double>>;
+
+/// The transform matrices of F(m x m, 3 x 3), interpolation points 0, ±1,
+/// ±2 (F(4, 3)) and 0, ±1 (F(2, 3)), infinity last.
+struct Transforms {
+  int64_t m, alpha;
+  Matrix bt, g, at;
+};
+
+const Transforms &transformsFor(int64_t m) {
+  static const Transforms f2{
+      2,
+      4,
+      {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}},
+      {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}},
+      {{1, 1, 1, 0}, {0, 1, -1, -1}}};
+  static const Transforms f4{4,
+                             6,
+                             {{4, 0, -5, 0, 1, 0},
+                              {0, -4, -4, 1, 1, 0},
+                              {0, 4, -4, -1, 1, 0},
+                              {0, -2, -1, 2, 1, 0},
+                              {0, 2, -1, -2, 1, 0},
+                              {0, 4, 0, -5, 0, 1}},
+                             {{1.0 / 4, 0, 0},
+                              {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                              {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                              {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                              {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                              {0, 0, 1}},
+                             {{1, 1, 1, 1, 1, 0},
+                              {0, 1, -1, 2, -2, 0},
+                              {0, 1, 1, 4, 4, 0},
+                              {0, 1, -1, 8, -8, 1}}};
+  return m == 4 ? f4 : f2;
+}
+
+/// The lanes of every transform vector: 16 channels (one AVX-512 vector,
+/// two AVX2 ones).
+constexpr int64_t kLanes = 16;
+
+/// out[r] = sum_k mat[r][k] * in[k] on vectors: zero coefficients skipped,
+/// ±1 as adds and subtracts, the others as FMAs with a splat constant.
+SmallVector<Value> combine(OpBuilder &b, Location loc, const Matrix &mat,
+                           ArrayRef<Value> in) {
+  auto vt = cast<VectorType>(in[0].getType());
+  auto splat = [&](double c) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, vt,
+        DenseElementsAttr::get(
+            vt, ArrayRef<Attribute>{b.getFloatAttr(vt.getElementType(), c)}));
+  };
+  SmallVector<Value> out;
+  for (const std::vector<double> &row : mat) {
+    // Start from a +1 term when there is one: no negation or multiply.
+    int64_t start = -1;
+    for (auto [k, c] : llvm::enumerate(row))
+      if (c == 1.0) {
+        start = k;
+        break;
+      }
+    Value acc = start >= 0 ? in[start] : Value();
+    for (auto [k, c] : llvm::enumerate(row)) {
+      if (c == 0.0 || int64_t(k) == start)
+        continue;
+      if (!acc) {
+        acc = c == -1.0
+                  ? arith::NegFOp::create(b, loc, in[k]).getResult()
+                  : arith::MulFOp::create(b, loc, splat(c), in[k]).getResult();
+      } else if (c == 1.0) {
+        acc = arith::AddFOp::create(b, loc, acc, in[k]);
+      } else if (c == -1.0) {
+        acc = arith::SubFOp::create(b, loc, acc, in[k]);
+      } else {
+        acc = vector::FMAOp::create(b, loc, splat(c), in[k], acc);
+      }
+    }
+    out.push_back(acc);
+  }
+  return out;
+}
+
+/// mat x[.][.] matᵀ for an a x a (or a x ... ) grid of vectors `x`
+/// (x[i][j]): the 1-D transform down every column, then along every row.
+SmallVector<SmallVector<Value>> transform2D(OpBuilder &b, Location loc,
+                                            const Matrix &mat,
+                                            ArrayRef<SmallVector<Value>> x) {
+  int64_t rows = mat.size(), cols = x[0].size();
+  SmallVector<SmallVector<Value>> t(rows, SmallVector<Value>(cols));
+  for (int64_t j = 0; j < cols; ++j) {
+    SmallVector<Value> col;
+    for (const SmallVector<Value> &r : x)
+      col.push_back(r[j]);
+    SmallVector<Value> c = combine(b, loc, mat, col);
+    for (int64_t i = 0; i < rows; ++i)
+      t[i][j] = c[i];
+  }
+  SmallVector<SmallVector<Value>> out;
+  for (int64_t i = 0; i < rows; ++i)
+    out.push_back(combine(b, loc, mat, t[i]));
+  return out;
+}
+
+Value idx(OpBuilder &b, Location loc, int64_t v) { return cstIdx(b, loc, v); }
+
+Value mulAdd(OpBuilder &b, Location loc, Value x, int64_t k, Value y) {
+  Value p = arith::MulIOp::create(b, loc, x, idx(b, loc, k));
+  return y ? arith::AddIOp::create(b, loc, p, y).getResult() : p;
+}
+
+struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
+  int64_t maxFilterBytes;
+  WinogradConv2DLowering(MLIRContext *ctx, int64_t maxFilterBytes)
+      // Before the direct lowering (Conv2DLowering, benefit 1).
+      : OpRewritePattern(ctx, /*benefit=*/2), maxFilterBytes(maxFilterBytes) {}
+
+  LogicalResult matchAndRewrite(Conv2DOp op,
+                                PatternRewriter &rewriter) const override {
+    bool nchw = op.isNCHW();
+    auto it = cast<RankedTensorType>(op.getInput().getType());
+    auto ft = cast<RankedTensorType>(op.getFilter().getType());
+    auto ot = cast<RankedTensorType>(op.getType());
+    auto [kh, kw] = op.getKernelSize();
+    if (op.getGroups() != 1 || kh != 3 || kw != 3 ||
+        llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }) ||
+        llvm::any_of(op.getDilations(), [](int64_t d) { return d != 1; }) ||
+        !it.hasStaticShape() || !ft.hasStaticShape() || !ot.hasStaticShape() ||
+        !it.getElementType().isF32())
+      return rewriter.notifyMatchFailure(op, "not a static f32 3x3/1 conv");
+    DenseElementsAttr filter;
+    if (!matchPattern(op.getFilter(), m_Constant(&filter)))
+      return rewriter.notifyMatchFailure(op, "filter is not a constant");
+    int64_t n = it.getDimSize(0), c = it.getDimSize(nchw ? 1 : 3);
+    int64_t f = ot.getDimSize(nchw ? 1 : 3);
+    int64_t oh = ot.getDimSize(nchw ? 2 : 1), ow = ot.getDimSize(nchw ? 3 : 2);
+    if (c % kLanes != 0 || f % kLanes != 0)
+      return rewriter.notifyMatchFailure(op, "channels not whole vectors");
+    // The larger tile where it divides the output and its filter fits.
+    int64_t m = 0;
+    for (int64_t cand : {4, 2}) {
+      int64_t a = cand + 2;
+      if (oh % cand == 0 && ow % cand == 0 &&
+          a * a * c * f * 4 <= maxFilterBytes) {
+        m = cand;
+        break;
+      }
+    }
+    if (m == 0)
+      return rewriter.notifyMatchFailure(op, "no Winograd tile fits");
+
+    Location loc = op.getLoc();
+    const Transforms &tf = transformsFor(m);
+    int64_t a = tf.alpha, a2 = a * a;
+    int64_t th = oh / m, tw = ow / m, tiles = n * th * tw;
+    int64_t p = f % 32 == 0 ? 32 : kLanes; // panel width of U
+    Type f32 = rewriter.getF32Type();
+    auto vt = VectorType::get({kLanes}, f32);
+
+    // U = G g Gᵀ in panels [a²][F / P][C][P], in double, rounded once.
+    std::vector<float> w(filter.getValues<float>().begin(),
+                         filter.getValues<float>().end());
+    std::vector<float> u(a2 * f * c);
+    for (int64_t fi = 0; fi < f; ++fi)
+      for (int64_t ci = 0; ci < c; ++ci) {
+        double g[3][3], gg[6][3];
+        for (int64_t y = 0; y < 3; ++y)
+          for (int64_t x = 0; x < 3; ++x)
+            g[y][x] = nchw ? w[((fi * c + ci) * 3 + y) * 3 + x]
+                           : w[((y * 3 + x) * c + ci) * f + fi];
+        for (int64_t i = 0; i < a; ++i)
+          for (int64_t x = 0; x < 3; ++x)
+            gg[i][x] = tf.g[i][0] * g[0][x] + tf.g[i][1] * g[1][x] +
+                       tf.g[i][2] * g[2][x];
+        for (int64_t i = 0; i < a; ++i)
+          for (int64_t j = 0; j < a; ++j) {
+            double v = gg[i][0] * tf.g[j][0] + gg[i][1] * tf.g[j][1] +
+                       gg[i][2] * tf.g[j][2];
+            u[(((i * a + j) * (f / p) + fi / p) * c + ci) * p + fi % p] =
+                static_cast<float>(v);
+          }
+      }
+    auto uType = RankedTensorType::get({a2, f / p, c, p}, f32);
+    Value uCst = arith::ConstantOp::create(
+        rewriter, loc, uType,
+        DenseElementsAttr::get(uType, ArrayRef<float>(u)));
+
+    // The input in NHWC, padded: (th * m + 2) x (tw * m + 2) pixels.
+    Value x = op.getInput();
+    if (nchw)
+      x = transposed(rewriter, loc, x, {0, 2, 3, 1});
+    x = padImage(rewriter, loc, x, /*nchw=*/false, op.getPadding(),
+                 cstF(rewriter, loc, f32, 0.0));
+    Value padF = cstF(rewriter, loc, f32, 0.0);
+    auto read = [&](OpBuilder &b, Location l, Value src, ValueRange ix) {
+      return vector::TransferReadOp::create(b, l, vt, src, ix, padF,
+                                            ArrayRef<bool>{true})
+          .getResult();
+    };
+    auto write = [&](OpBuilder &b, Location l, Value v, Value dst,
+                     ValueRange ix) {
+      return vector::TransferWriteOp::create(b, l, v, dst, ix,
+                                             ArrayRef<bool>{true})
+          .getResult();
+    };
+    auto I = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
+
+    // V[a²][T][C]: one forall over (image, tile row, channel vector).
+    Value vInit = tensor::EmptyOp::create(rewriter, loc,
+                                          ArrayRef<int64_t>{a2, tiles, c}, f32);
+    auto inLoop = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{I(0), I(0), I(0)},
+        ArrayRef<OpFoldResult>{I(n), I(th), I(c)},
+        ArrayRef<OpFoldResult>{I(1), I(1), I(kLanes)}, ValueRange{vInit},
+        std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(inLoop.getBody());
+      Value ni = inLoop.getInductionVar(0), ti = inLoop.getInductionVar(1),
+            c0 = inLoop.getInductionVar(2);
+      Value t0 =
+          mulAdd(rewriter, loc, mulAdd(rewriter, loc, ni, th, ti), tw, nullptr);
+      SmallVector<OpFoldResult> offs{I(0), t0, c0},
+          sizes{I(a2), I(tw), I(kLanes)}, strides(3, I(1));
+      Value slice = tensor::ExtractSliceOp::create(
+          rewriter, loc, inLoop.getRegionIterArgs()[0], offs, sizes, strides);
+      Value y0 = mulAdd(rewriter, loc, ti, m, nullptr);
+      auto tileLoop = scf::ForOp::create(
+          rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, tw),
+          idx(rewriter, loc, 1), ValueRange{slice},
+          [&](OpBuilder &b, Location l, Value tj, ValueRange args) {
+            Value x0 = mulAdd(b, l, tj, m, nullptr);
+            SmallVector<SmallVector<Value>> d(a);
+            for (int64_t i = 0; i < a; ++i)
+              for (int64_t j = 0; j < a; ++j)
+                d[i].push_back(
+                    read(b, l, x,
+                         {ni, arith::AddIOp::create(b, l, y0, idx(b, l, i)),
+                          arith::AddIOp::create(b, l, x0, idx(b, l, j)), c0}));
+            SmallVector<SmallVector<Value>> v = transform2D(b, l, tf.bt, d);
+            Value acc = args[0];
+            Value zero = idx(b, l, 0);
+            for (int64_t i = 0; i < a; ++i)
+              for (int64_t j = 0; j < a; ++j)
+                acc =
+                    write(b, l, v[i][j], acc, {idx(b, l, i * a + j), tj, zero});
+            scf::YieldOp::create(b, l, acc);
+          });
+      rewriter.setInsertionPointToStart(inLoop.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          rewriter, loc, tileLoop.getResult(0), inLoop.getRegionIterArgs()[0],
+          offs, sizes, strides);
+    }
+    Value vT = inLoop.getResult(0);
+
+    // M[a²][F / P][T][P] = V[a²][T][C] x U[a²][F / P][C][P].
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr db = getAffineDimExpr(0, ctx), dfo = getAffineDimExpr(1, ctx),
+               dt = getAffineDimExpr(2, ctx), dfi = getAffineDimExpr(3, ctx),
+               dc = getAffineDimExpr(4, ctx);
+    Value mInit = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<int64_t>{a2, f / p, tiles, p}, f32);
+    mInit = linalg::FillOp::create(rewriter, loc, padF, mInit).getResult(0);
+    Value mT = generic(rewriter, loc, {vT, uCst}, mInit,
+                       {AffineMap::get(5, 0, {db, dt, dc}, ctx),
+                        AffineMap::get(5, 0, {db, dfo, dc, dfi}, ctx),
+                        AffineMap::get(5, 0, {db, dfo, dt, dfi}, ctx)},
+                       {kPar, kPar, kPar, kPar, kRed}, mulAddBody);
+
+    // y = Aᵀ M A + bias, NHWC: one forall over (image, tile row, channel
+    // vector).
+    Value yInit = tensor::EmptyOp::create(rewriter, loc,
+                                          ArrayRef<int64_t>{n, oh, ow, f}, f32);
+    auto outLoop = scf::ForallOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{I(0), I(0), I(0)},
+        ArrayRef<OpFoldResult>{I(n), I(th), I(f)},
+        ArrayRef<OpFoldResult>{I(1), I(1), I(kLanes)}, ValueRange{yInit},
+        std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(outLoop.getBody());
+      Value ni = outLoop.getInductionVar(0), ti = outLoop.getInductionVar(1),
+            f0 = outLoop.getInductionVar(2);
+      Value t0 =
+          mulAdd(rewriter, loc, mulAdd(rewriter, loc, ni, th, ti), tw, nullptr);
+      Value fo =
+          arith::DivUIOp::create(rewriter, loc, f0, idx(rewriter, loc, p));
+      Value fi =
+          arith::RemUIOp::create(rewriter, loc, f0, idx(rewriter, loc, p));
+      Value bias =
+          op.getBias() ? read(rewriter, loc, op.getBias(), {f0}) : Value();
+      SmallVector<OpFoldResult> offs{ni, mulAdd(rewriter, loc, ti, m, nullptr),
+                                     I(0), f0},
+          sizes{I(1), I(m), I(ow), I(kLanes)}, strides(4, I(1));
+      Value slice = tensor::ExtractSliceOp::create(
+          rewriter, loc, outLoop.getRegionIterArgs()[0], offs, sizes, strides);
+      auto tileLoop = scf::ForOp::create(
+          rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, tw),
+          idx(rewriter, loc, 1), ValueRange{slice},
+          [&](OpBuilder &b, Location l, Value tj, ValueRange args) {
+            Value t = arith::AddIOp::create(b, l, t0, tj);
+            SmallVector<SmallVector<Value>> mv(a);
+            for (int64_t i = 0; i < a; ++i)
+              for (int64_t j = 0; j < a; ++j)
+                mv[i].push_back(
+                    read(b, l, mT, {idx(b, l, i * a + j), fo, t, fi}));
+            SmallVector<SmallVector<Value>> y = transform2D(b, l, tf.at, mv);
+            Value x0 = mulAdd(b, l, tj, m, nullptr);
+            Value acc = args[0], zero = idx(b, l, 0);
+            for (int64_t i = 0; i < m; ++i)
+              for (int64_t j = 0; j < m; ++j) {
+                Value v = y[i][j];
+                if (bias)
+                  v = arith::AddFOp::create(b, l, v, bias);
+                acc = write(b, l, v, acc,
+                            {zero, idx(b, l, i),
+                             arith::AddIOp::create(b, l, x0, idx(b, l, j)),
+                             zero});
+              }
+            scf::YieldOp::create(b, l, acc);
+          });
+      rewriter.setInsertionPointToStart(outLoop.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(
+          rewriter, loc, tileLoop.getResult(0), outLoop.getRegionIterArgs()[0],
+          offs, sizes, strides);
+    }
+    Value result = outLoop.getResult(0);
+    if (nchw)
+      result = transposed(rewriter, loc, result, {0, 3, 1, 2});
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void acc::detail::populateWinogradConvLowering(RewritePatternSet &patterns,
+                                               int64_t maxFilterBytes) {
+  if (maxFilterBytes > 0)
+    patterns.add<WinogradConv2DLowering>(patterns.getContext(), maxFilterBytes);
+}
