@@ -86,6 +86,17 @@ def conv_cases():
                       groups=3, stride=(2, 1), pad=(1, 1, 1, 1), const=True),
             conv_case("conv_depthwise_rows_dilated_%s" % layout, layout, 1, 5, 6, 64, 5, 3, 3,
                       groups=5, dil=(2, 2), pad=(2, 2, 2, 2), bias=False),
+            # Winograd (3x3, stride 1, constant filter, channels in whole
+            # 16-lane vectors): F(4x4, 3x3) where the output's height and
+            # width are multiples of 4, F(2x2, 3x3) where they are of 2;
+            # a batch of 2 and a bias, no padding with 48 output channels
+            # (panels of 16), asymmetric padding.
+            conv_case("winograd_f4_%s" % layout, layout, 2, 16, 8, 12, 32, 3, 3,
+                      pad=(1, 1, 1, 1), const=True, tol=3e-5),
+            conv_case("winograd_f4_valid_%s" % layout, layout, 1, 32, 10, 10, 48, 3, 3,
+                      bias=False, const=True, tol=3e-5),
+            conv_case("winograd_f2_asym_%s" % layout, layout, 1, 16, 6, 10, 16, 3, 3,
+                      pad=(0, 1, 2, 1), const=True, tol=3e-5),
         ]
     return cs
 
@@ -403,8 +414,7 @@ def bn_ref(x, g, b, m, v, eps=1e-5):
     return F.batch_norm(x, m, v, g, b, False, 0.0, eps)
 
 
-def resnet_block():
-    c, h = 8, 9
+def resnet_block(name="resnet_basic_block", c=8, h=9, consts=()):
     x = (1, c, h, h)
     w = (c, c, 3, 3)
     p = (c,)
@@ -423,8 +433,9 @@ def resnet_block():
         y = F.relu(bn_ref(F.conv2d(x, w1, padding=1), g1, b1, m1, v1))
         y = bn_ref(F.conv2d(y, w2, padding=1), g2, b2, m2, v2)
         return F.relu(y + x)
-    return Case("resnet_basic_block", [x, w, p, p, p, p, w, p, p, p, p], [x], body, ref,
-                tol=1e-5, init={5: positive, 10: positive})
+    return Case(name, [x, w, p, p, p, p, w, p, p, p, p], [x], body, ref,
+                tol=1e-5 if not consts else 3e-5, init={5: positive, 10: positive},
+                consts=consts)
 
 
 def encoder_layer():
@@ -570,7 +581,11 @@ def swin_window_block():
 
 
 def block_cases():
-    return [resnet_block(), resnet_stage(), encoder_layer(), conv_attention_hybrid(),
+    # With its weights and statistics embedded (a deployed model) and 16
+    # channels over 8 x 8, both convolutions are Winograd F(4x4, 3x3).
+    return [resnet_block(), resnet_block("resnet_basic_block_winograd", 16, 8,
+                                         consts=tuple(range(1, 11))),
+            resnet_stage(), encoder_layer(), conv_attention_hybrid(),
             swin_window_block()]
 
 

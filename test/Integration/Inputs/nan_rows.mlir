@@ -23,3 +23,12 @@ func.func @softmax_dynamic_rows(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
   %0 = nn.softmax %x {axis = 1 : i64} : tensor<4x?xf32>
   return %0 : tensor<4x?xf32>
 }
+
+// A 3x3 convolution with a constant filter, computed by Winograd
+// F(4x4, 3x3): a NaN input reaches every output of the 4 x 4 tiles whose
+// 6 x 6 input window holds it, not only its 3 x 3 neighbourhood.
+func.func @winograd_nan(%x: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
+  %w = arith.constant dense<0.125> : tensor<3x3x16x16xf32>
+  %0 = nn.conv2d %x, %w layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x16xf32>, tensor<3x3x16x16xf32>) -> tensor<1x8x8x16xf32>
+  return %0 : tensor<1x8x8x16xf32>
+}

@@ -2,7 +2,8 @@
 (as in PyTorch), although the row max is a maxnum reduced with `nnan`: the
 NaN reaches the row through its exp. Likewise a NaN in one query's
 row of Q (attention) and in one key (every query sees it). A NaN in a max
-pool's input makes exactly the windows that hold it NaN."""
+pool's input makes exactly the windows that hold it NaN; in a Winograd
+convolution's, the whole output tiles whose input windows hold it."""
 import ctypes
 import sys
 
@@ -69,3 +70,26 @@ got = sorted(map(tuple, np.argwhere(np.isnan(out))))
 print("max pool NaN at", got)
 print("max pool", "OK" if got == sorted(map(tuple, np.argwhere(np.isnan(want))))
       and np.array_equal(out[~np.isnan(out)], want[~np.isnan(want)]) else "FAIL")
+
+# Winograd F(4x4, 3x3): a NaN at input pixel (y, x) (padded: y + 1, x + 1)
+# is in the 6 x 6 window of output tile (ty, tx) when 4 ty <= y + 1 <=
+# 4 ty + 5; every output of those tiles is NaN, every other output is the
+# convolution's (float64 reference, filter 0.125 everywhere).
+x = rng.standard_normal((1, 8, 8, 16)).astype(np.float32)
+x[0, 2, 5, 3] = np.nan
+out = np.zeros((1, 8, 8, 16), np.float32)
+print("winograd status", call("winograd_nan", x, out))
+tiles = lambda p: [t for t in range(2) if 4 * t <= p + 1 <= 4 * t + 5]
+want_nan = sorted((y, xx) for ty in tiles(2) for tx in tiles(5)
+                  for y in range(4 * ty, 4 * ty + 4) for xx in range(4 * tx, 4 * tx + 4))
+got_nan = sorted(set((int(y), int(xx)) for _, y, xx, _ in np.argwhere(np.isnan(out))))
+whole = all(np.isnan(out[0, y, xx]).all() for y, xx in got_nan)
+padded = np.zeros((10, 10, 16))
+padded[1:9, 1:9] = x[0]
+ref = np.stack([np.stack([0.125 * padded[y:y + 3, xx:xx + 3].sum() * np.ones(16)
+                          for xx in range(8)]) for y in range(8)])
+finite = ~np.isnan(out[0])
+err = np.abs(out[0][finite] - ref[finite]).max() / np.abs(ref[np.isfinite(ref)]).max()
+print("winograd NaN pixels", got_nan == want_nan, len(got_nan), "whole", whole,
+      "others match", err < 3e-5)
+print("winograd", "OK" if got_nan == want_nan and whole and err < 3e-5 else "FAIL")

@@ -1,0 +1,85 @@
+// RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -cse -split-input-file --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s
+// RUN: acc-opt %s -nn-lower-to-linalg=winograd-max-filter-bytes=0 -split-input-file | FileCheck %s --check-prefix=OFF
+// RUN: acc-opt %s -nn-lower-to-linalg=winograd-max-filter-bytes=40000 -canonicalize -split-input-file --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s --check-prefix=SMALL
+
+// Winograd F(4x4, 3x3) for a 3x3 stride-1 convolution with a constant
+// filter and an output that is a multiple of 4: the filter transformed at
+// compile time into 36 panels-of-32 GEMM operands, the input (NCHW: in NHWC
+// after a transpose, padded) into V[36][tiles][C] by one forall of vector
+// ops (36 reads, the transform, 36 writes per tile and channel vector), the
+// 36 GEMMs one generic, the output transform and the bias (16 writes per
+// tile) one forall, transposed back to NCHW.
+// CHECK-LABEL: func.func @winograd_f4
+// CHECK-DAG: %[[U:.+]] = arith.constant dense_resource<__elided__> : tensor<36x1x16x32xf32>
+// CHECK: %[[T:.+]] = linalg.transpose ins(%{{.+}} : tensor<1x16x8x8xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK: %[[P:.+]] = tensor.pad %[[T]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: %[[V:.+]] = scf.forall (%{{.+}}) in (2) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<36x4x16xf32>)
+// CHECK: scf.for
+// CHECK-COUNT-36: vector.transfer_read %[[P]]
+// CHECK: vector.fma
+// CHECK-COUNT-36: vector.transfer_write
+// CHECK: tensor.parallel_insert_slice
+// CHECK: %[[Z:.+]] = linalg.fill {{.*}} -> tensor<36x1x4x32xf32>
+// CHECK: %[[M:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[V]], %[[U]] : tensor<36x4x16xf32>, tensor<36x1x16x32xf32>) outs(%[[Z]] : tensor<36x1x4x32xf32>)
+// CHECK: %[[Y:.+]] = scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (2, 32) step (1, 16) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<1x8x8x32xf32>)
+// CHECK: vector.transfer_read %arg1
+// CHECK: scf.for
+// CHECK-COUNT-36: vector.transfer_read %[[M]]
+// CHECK-COUNT-16: vector.transfer_write
+// CHECK: linalg.transpose ins(%[[Y]] : tensor<1x8x8x32xf32>) {{.*}} permutation = [0, 3, 1, 2]
+// OFF-LABEL: func.func @winograd_f4
+// OFF-NOT: vector.fma
+// OFF: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// A transformed filter over the limit (36 x 16 x 32 x 4 bytes = 73728 >
+// 40000) takes the smaller tile F(2x2, 3x3) (16 x 16 x 32 x 4 = 32768).
+// SMALL-LABEL: func.func @winograd_f4
+// SMALL: tensor<16x1x16x32xf32>
+func.func @winograd_f4(%x: tensor<1x16x8x8xf32>, %b: tensor<32xf32>) -> tensor<1x32x8x8xf32> {
+  %w = arith.constant dense<1.0> : tensor<32x16x3x3xf32>
+  %0 = nn.conv2d %x, %w bias(%b) layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<32x16x3x3xf32>, tensor<32xf32>) -> tensor<1x32x8x8xf32>
+  return %0 : tensor<1x32x8x8xf32>
+}
+
+// -----
+
+// An output that is a multiple of 2 but not of 4 (6 x 6): F(2x2, 3x3), 16
+// GEMMs over 9 tiles; NHWC needs no transposes. 16 output channels are one
+// panel of 16.
+// CHECK-LABEL: func.func @winograd_f2
+// CHECK-NOT: linalg.transpose
+// CHECK-DAG: arith.constant dense_resource<__elided__> : tensor<16x1x16x16xf32>
+// CHECK: scf.forall (%{{.+}}) in (3) {{.*}} -> (tensor<16x9x16xf32>)
+// CHECK-COUNT-16: vector.transfer_read
+// CHECK: linalg.generic {{.*}} outs(%{{.+}} : tensor<16x1x9x16xf32>)
+// CHECK: scf.forall (%{{.+}}) in (3) {{.*}} -> (tensor<1x6x6x16xf32>)
+// CHECK-COUNT-16: vector.transfer_read
+// CHECK-COUNT-4: vector.transfer_write
+// CHECK-NOT: linalg.transpose
+func.func @winograd_f2(%x: tensor<1x6x6x16xf32>) -> tensor<1x6x6x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x3x16x16xf32>
+  %0 = nn.conv2d %x, %w layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x6x6x16xf32>, tensor<3x3x16x16xf32>) -> tensor<1x6x6x16xf32>
+  return %0 : tensor<1x6x6x16xf32>
+}
+
+// -----
+
+// Convolutions Winograd does not take stay direct (one 7-loop generic):
+// a filter passed in (not known at compile time), a stride, channels that
+// are not whole 16-lane vectors, an odd output (7 x 7), f16, groups.
+// CHECK-LABEL: func.func @direct
+// CHECK-NOT: vector.fma
+// CHECK-COUNT-6: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK-NOT: vector.fma
+func.func @direct(%x: tensor<1x16x8x8xf32>, %wa: tensor<16x16x3x3xf32>, %x7: tensor<1x16x7x7xf32>, %x8: tensor<1x8x8x8xf32>, %xh: tensor<1x16x8x8xf16>) -> (tensor<1x16x8x8xf32>, tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>, tensor<1x16x7x7xf32>, tensor<1x16x8x8xf16>, tensor<1x16x8x8xf32>) {
+  %w = arith.constant dense<1.0> : tensor<16x16x3x3xf32>
+  %w8 = arith.constant dense<1.0> : tensor<16x8x3x3xf32>
+  %wh = arith.constant dense<1.0> : tensor<16x16x3x3xf16>
+  %wg = arith.constant dense<1.0> : tensor<16x8x3x3xf32>
+  %0 = nn.conv2d %x, %wa layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32>
+  %1 = nn.conv2d %x, %w layout(nchw) {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x4x4xf32>
+  %2 = nn.conv2d %x8, %w8 layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x8xf32>, tensor<16x8x3x3xf32>) -> tensor<1x16x8x8xf32>
+  %3 = nn.conv2d %x7, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x7x7xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x7x7xf32>
+  %4 = nn.conv2d %xh, %wh layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf16>, tensor<16x16x3x3xf16>) -> tensor<1x16x8x8xf16>
+  %5 = nn.conv2d %x, %wg layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 2} : (tensor<1x16x8x8xf32>, tensor<16x8x3x3xf32>) -> tensor<1x16x8x8xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<1x16x8x8xf32>, tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>, tensor<1x16x7x7xf32>, tensor<1x16x8x8xf16>, tensor<1x16x8x8xf32>
+}
