@@ -55,6 +55,44 @@ def conv_case(name, layout, n, c, h, w, f, kh, kw, stride=(1, 1), dil=(1, 1),
                 consts=(1, 2) if const else ())
 
 
+def winograd_epilogue_case(name, layout, add, relu, both=False):
+    """A Winograd convolution (constant filter and bias) followed by a
+    residual add and/or a ReLU, which its output transform computes, then a
+    sigmoid; with `both`, the sigmoid of the convolution's own result is
+    returned too (the convolution has two users: nothing is fused)."""
+    nchw = layout == "nchw"
+    xs = (1, 16, 8, 12) if nchw else (1, 8, 12, 16)
+    ws = (16, 16, 3, 3) if nchw else (3, 3, 16, 16)
+    t = ttype(xs)
+    lines = ["%%c = nn.conv2d %%a0, %%a1 bias(%%a2) layout(%s) {padding = %s} : "
+             "(%s, %s, %s) -> %s" % (layout, arr((1, 1, 1, 1)), t, ttype(ws),
+                                      ttype((16,)), t)]
+    last = "%c"
+    if add:
+        lines.append("%%s = nn.add %%a3, %s : (%s, %s) -> %s" % (last, t, t, t))
+        last = "%s"
+    if relu:
+        lines.append("%%y = nn.relu %s : %s" % (last, t))
+        last = "%y"
+    lines.append("%%r0 = nn.sigmoid %s : %s" % (last, t))
+    if both:
+        lines.append("%%r1 = nn.sigmoid %%c : %s" % t)
+
+    def ref(x, wt, b, res=None):
+        if not nchw:
+            x, wt = x.permute(0, 3, 1, 2), wt.permute(3, 2, 0, 1)
+            res = res.permute(0, 3, 1, 2) if res is not None else None
+        c_ = F.conv2d(x, wt, b, padding=1)
+        y = res + c_ if add else c_
+        y = F.relu(y) if relu else y
+        outs = [torch.sigmoid(y)] + ([torch.sigmoid(c_)] if both else [])
+        outs = [o if nchw else o.permute(0, 2, 3, 1) for o in outs]
+        return tuple(outs) if both else outs[0]
+    inputs = [xs, ws, (16,)] + ([xs] if add else [])
+    return Case(name, inputs, [xs] * (2 if both else 1), "\n".join(lines), ref,
+                1e-4, consts=(1, 2))
+
+
 def conv_cases():
     cs = []
     for layout in ("nchw", "nhwc"):
@@ -97,6 +135,14 @@ def conv_cases():
                       bias=False, const=True, tol=3e-5),
             conv_case("winograd_f2_asym_%s" % layout, layout, 1, 16, 6, 10, 16, 3, 3,
                       pad=(0, 1, 2, 1), const=True, tol=3e-5),
+            # The epilogue a Winograd output transform takes in: a residual
+            # add, a ReLU, both (a ResNet block's end); and a convolution
+            # whose result is also used elsewhere (not fused).
+            winograd_epilogue_case("winograd_add_relu_%s" % layout, layout, True, True),
+            winograd_epilogue_case("winograd_relu_%s" % layout, layout, False, True),
+            winograd_epilogue_case("winograd_add_%s" % layout, layout, True, False),
+            winograd_epilogue_case("winograd_shared_%s" % layout, layout, True, True,
+                                   both=True),
         ]
     return cs
 

@@ -192,6 +192,30 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
     if (m == 0)
       return rewriter.notifyMatchFailure(op, "no Winograd tile fits");
 
+    // The epilogue that follows (a residual add of a tensor of the same
+    // shape, a ReLU, or both: a ResNet block's end) is computed in the
+    // output transform, so the output is written once.
+    Operation *last = op;
+    Value residual;
+    bool relu = false;
+    auto soleUser = [](Operation *o) -> Operation * {
+      return o->hasOneUse() ? *o->getUsers().begin() : nullptr;
+    };
+    Operation *user = soleUser(op);
+    if (auto add = dyn_cast_or_null<AddOp>(user);
+        add && add.getLhs().getType() == ot && add.getRhs().getType() == ot &&
+        add.getLhs() != add.getRhs()) {
+      residual = add.getLhs() == op.getResult() ? add.getRhs() : add.getLhs();
+      last = add;
+      user = soleUser(add);
+    }
+    if (auto r = dyn_cast_or_null<ReluOp>(user); r && r.getType() == ot) {
+      relu = true;
+      last = r;
+    }
+    // Everything the epilogue reads is defined before its last op.
+    rewriter.setInsertionPoint(last);
+
     Location loc = op.getLoc();
     const Transforms &tf = transformsFor(m);
     int64_t a = tf.alpha, a2 = a * a;
@@ -228,13 +252,37 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
         rewriter, loc, uType,
         DenseElementsAttr::get(uType, ArrayRef<float>(u)));
 
-    // The input in NHWC, padded: (th * m + 2) x (tw * m + 2) pixels.
+    // The input in NHWC, read in place: the padding is not materialised
+    // (a padded copy of the image per layer); reads outside the image are
+    // clamped to it and replaced by zeros.
     Value x = op.getInput();
     if (nchw)
       x = transposed(rewriter, loc, x, {0, 2, 3, 1});
-    x = padImage(rewriter, loc, x, /*nchw=*/false, op.getPadding(),
-                 cstF(rewriter, loc, f32, 0.0));
+    int64_t h = it.getDimSize(nchw ? 2 : 1), wd = it.getDimSize(nchw ? 3 : 2);
+    ArrayRef<int64_t> pad = op.getPadding();
+    bool padded = llvm::any_of(pad, [](int64_t v) { return v != 0; });
+    // Position base + off - lo of an extent: (clamped index, inside).
+    auto position = [&](OpBuilder &b, Location l, Value base, int64_t off,
+                        int64_t lo, int64_t extent) -> std::pair<Value, Value> {
+      Value pos = arith::AddIOp::create(b, l, base, idx(b, l, off - lo));
+      if (!padded)
+        return {pos, Value()};
+      Value inside = arith::AndIOp::create(
+          b, l,
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos,
+                                idx(b, l, 0)),
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
+                                idx(b, l, extent)));
+      Value clamped = arith::MaxSIOp::create(
+          b, l, arith::MinSIOp::create(b, l, pos, idx(b, l, extent - 1)),
+          idx(b, l, 0));
+      return {clamped, inside};
+    };
     Value padF = cstF(rewriter, loc, f32, 0.0);
+    Value zeroV = arith::ConstantOp::create(
+        rewriter, loc, vt,
+        DenseElementsAttr::get(
+            vt, ArrayRef<Attribute>{rewriter.getF32FloatAttr(0.0f)}));
     auto read = [&](OpBuilder &b, Location l, Value src, ValueRange ix) {
       return vector::TransferReadOp::create(b, l, vt, src, ix, padF,
                                             ArrayRef<bool>{true})
@@ -270,18 +318,29 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
       Value slice = tensor::ExtractSliceOp::create(
           rewriter, loc, inLoop.getRegionIterArgs()[0], offs, sizes, strides);
       Value y0 = mulAdd(rewriter, loc, ti, m, nullptr);
+      SmallVector<std::pair<Value, Value>> rows;
+      for (int64_t i = 0; i < a; ++i)
+        rows.push_back(position(rewriter, loc, y0, i, pad[0], h));
       auto tileLoop = scf::ForOp::create(
           rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, tw),
           idx(rewriter, loc, 1), ValueRange{slice},
           [&](OpBuilder &b, Location l, Value tj, ValueRange args) {
             Value x0 = mulAdd(b, l, tj, m, nullptr);
+            SmallVector<std::pair<Value, Value>> cols;
+            for (int64_t j = 0; j < a; ++j)
+              cols.push_back(position(b, l, x0, j, pad[1], wd));
             SmallVector<SmallVector<Value>> d(a);
             for (int64_t i = 0; i < a; ++i)
-              for (int64_t j = 0; j < a; ++j)
-                d[i].push_back(
-                    read(b, l, x,
-                         {ni, arith::AddIOp::create(b, l, y0, idx(b, l, i)),
-                          arith::AddIOp::create(b, l, x0, idx(b, l, j)), c0}));
+              for (int64_t j = 0; j < a; ++j) {
+                Value v = read(b, l, x, {ni, rows[i].first, cols[j].first, c0});
+                if (padded)
+                  v = arith::SelectOp::create(
+                      b, l,
+                      arith::AndIOp::create(b, l, rows[i].second,
+                                            cols[j].second),
+                      v, zeroV);
+                d[i].push_back(v);
+              }
             SmallVector<SmallVector<Value>> v = transform2D(b, l, tf.bt, d);
             Value acc = args[0];
             Value zero = idx(b, l, 0);
@@ -312,8 +371,11 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
                         AffineMap::get(5, 0, {db, dfo, dt, dfi}, ctx)},
                        {kPar, kPar, kPar, kPar, kRed}, mulAddBody);
 
-    // y = Aᵀ M A + bias, NHWC: one forall over (image, tile row, channel
-    // vector).
+    Value residualNHWC = residual;
+    if (residual && nchw)
+      residualNHWC = transposed(rewriter, loc, residual, {0, 2, 3, 1});
+    // y = Aᵀ M A + bias (+ residual, ReLU), NHWC: one forall over (image, tile
+    // row, channel vector).
     Value yInit = tensor::EmptyOp::create(rewriter, loc,
                                           ArrayRef<int64_t>{n, oh, ow, f}, f32);
     auto outLoop = scf::ForallOp::create(
@@ -334,8 +396,8 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
           arith::RemUIOp::create(rewriter, loc, f0, idx(rewriter, loc, p));
       Value bias =
           op.getBias() ? read(rewriter, loc, op.getBias(), {f0}) : Value();
-      SmallVector<OpFoldResult> offs{ni, mulAdd(rewriter, loc, ti, m, nullptr),
-                                     I(0), f0},
+      Value y0 = mulAdd(rewriter, loc, ti, m, nullptr);
+      SmallVector<OpFoldResult> offs{ni, y0, I(0), f0},
           sizes{I(1), I(m), I(ow), I(kLanes)}, strides(4, I(1));
       Value slice = tensor::ExtractSliceOp::create(
           rewriter, loc, outLoop.getRegionIterArgs()[0], offs, sizes, strides);
@@ -357,10 +419,16 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
                 Value v = y[i][j];
                 if (bias)
                   v = arith::AddFOp::create(b, l, v, bias);
-                acc = write(b, l, v, acc,
-                            {zero, idx(b, l, i),
-                             arith::AddIOp::create(b, l, x0, idx(b, l, j)),
-                             zero});
+                Value xj = arith::AddIOp::create(b, l, x0, idx(b, l, j));
+                if (residualNHWC)
+                  v = arith::AddFOp::create(
+                      b, l, v,
+                      read(b, l, residualNHWC,
+                           {ni, arith::AddIOp::create(b, l, y0, idx(b, l, i)),
+                            xj, f0}));
+                if (relu)
+                  v = arith::MaximumFOp::create(b, l, v, zeroV);
+                acc = write(b, l, v, acc, {zero, idx(b, l, i), xj, zero});
               }
             scf::YieldOp::create(b, l, acc);
           });
@@ -372,7 +440,12 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
     Value result = outLoop.getResult(0);
     if (nchw)
       result = transposed(rewriter, loc, result, {0, 3, 1, 2});
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(last, result);
+    // The ops the epilogue took in, last to first.
+    if (relu && residual)
+      rewriter.eraseOp(last->getOperand(0).getDefiningOp());
+    if (last != op)
+      rewriter.eraseOp(op);
     return success();
   }
 };
