@@ -354,7 +354,14 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
       become `linalg.generic` ops (one per op, or a few for the reductions of
       the norms and softmax), padding becomes `tensor.pad`; an NCHW
       convolution or pooling is computed in NHWC between
-      `linalg.transpose` ops (option `nchw-conv-as-nhwc`);
+      `linalg.transpose` ops (option `nchw-conv-as-nhwc`); a 3x3 stride-1
+      f32 convolution with a constant filter and channels in multiples of
+      16 is computed by Winograd F(4x4,3x3) or F(2x2,3x3) (option
+      `winograd-max-filter-bytes`): the filter transformed at compile
+      time, input and output transforms as `scf.forall` nests of vector
+      ops (the output transform also computes a residual add and ReLU
+      that follow), the GEMMs of the transformed tiles one
+      `linalg.generic`;
     - image/token/window/head reshapes become `tensor.expand_shape`,
       `tensor.collapse_shape` and `linalg.transpose`;
     - `nn.attention` becomes a flash-attention loop nest: `scf.for` over
