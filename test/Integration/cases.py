@@ -55,13 +55,13 @@ def conv_case(name, layout, n, c, h, w, f, kh, kw, stride=(1, 1), dil=(1, 1),
                 consts=(1, 2) if const else ())
 
 
-def winograd_epilogue_case(name, layout, add, relu, both=False):
+def winograd_epilogue_case(name, layout, add, relu, both=False, hw=(8, 12)):
     """A Winograd convolution (constant filter and bias) followed by a
     residual add and/or a ReLU, which its output transform computes, then a
     sigmoid; with `both`, the sigmoid of the convolution's own result is
     returned too (the convolution has two users: nothing is fused)."""
     nchw = layout == "nchw"
-    xs = (1, 16, 8, 12) if nchw else (1, 8, 12, 16)
+    xs = (1, 16) + hw if nchw else (1,) + hw + (16,)
     ws = (16, 16, 3, 3) if nchw else (3, 3, 16, 16)
     t = ttype(xs)
     lines = ["%%c = nn.conv2d %%a0, %%a1 bias(%%a2) layout(%s) {padding = %s} : "
@@ -125,15 +125,15 @@ def conv_cases():
             conv_case("conv_depthwise_rows_dilated_%s" % layout, layout, 1, 5, 6, 64, 5, 3, 3,
                       groups=5, dil=(2, 2), pad=(2, 2, 2, 2), bias=False),
             # Winograd (3x3, stride 1, constant filter, channels in whole
-            # 16-lane vectors): F(4x4, 3x3) where the output's height and
-            # width are multiples of 4, F(2x2, 3x3) where they are of 2;
-            # a batch of 2 and a bias, no padding with 48 output channels
-            # (panels of 16), asymmetric padding.
+            # 16-lane vectors): F(4x4, 3x3) where it saves the most
+            # multiplies, F(2x2, 3x3) for a 6 x 6 output (a tie with 8 x 8
+            # in 4 x 4 tiles); a batch of 2 and a bias, no padding with 48
+            # output channels (panels of 16), asymmetric padding.
             conv_case("winograd_f4_%s" % layout, layout, 2, 16, 8, 12, 32, 3, 3,
                       pad=(1, 1, 1, 1), const=True, tol=3e-5),
             conv_case("winograd_f4_valid_%s" % layout, layout, 1, 32, 10, 10, 48, 3, 3,
                       bias=False, const=True, tol=3e-5),
-            conv_case("winograd_f2_asym_%s" % layout, layout, 1, 16, 6, 10, 16, 3, 3,
+            conv_case("winograd_f2_asym_%s" % layout, layout, 1, 16, 6, 6, 16, 3, 3,
                       pad=(0, 1, 2, 1), const=True, tol=3e-5),
             # The epilogue a Winograd output transform takes in: a residual
             # add, a ReLU, both (a ResNet block's end); and a convolution
@@ -143,6 +143,14 @@ def conv_cases():
             winograd_epilogue_case("winograd_add_%s" % layout, layout, True, False),
             winograd_epilogue_case("winograd_shared_%s" % layout, layout, True, True,
                                    both=True),
+            # Outputs that are no multiple of the tile: computed rounded up
+            # to whole tiles (7 x 10 in 4 x 4 tiles: 8 x 12), the valid part
+            # kept; 13 x 13 (YOLO-like) with a residual add and ReLU, whose
+            # residual is read clamped in the dropped outputs.
+            conv_case("winograd_partial_%s" % layout, layout, 1, 16, 7, 10, 32, 3, 3,
+                      pad=(1, 1, 1, 1), const=True, tol=3e-5),
+            winograd_epilogue_case("winograd_partial_add_relu_%s" % layout, layout,
+                                   True, True, hw=(13, 13)),
         ]
     return cs
 

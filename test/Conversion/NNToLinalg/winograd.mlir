@@ -67,12 +67,13 @@ func.func @winograd_f2(%x: tensor<1x6x6x16xf32>) -> tensor<1x6x6x16xf32> {
 
 // Convolutions Winograd does not take stay direct (one 7-loop generic):
 // a filter passed in (not known at compile time), a stride, channels that
-// are not whole 16-lane vectors, an odd output (7 x 7), f16, groups.
+// are not whole 16-lane vectors, an output too small to save multiplies
+// (1 x 1: a whole 2 x 2 tile for one output), f16, groups.
 // CHECK-LABEL: func.func @direct
 // CHECK-NOT: vector.fma
 // CHECK-COUNT-6: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
 // CHECK-NOT: vector.fma
-func.func @direct(%x: tensor<1x16x8x8xf32>, %wa: tensor<16x16x3x3xf32>, %x7: tensor<1x16x7x7xf32>, %x8: tensor<1x8x8x8xf32>, %xh: tensor<1x16x8x8xf16>) -> (tensor<1x16x8x8xf32>, tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>, tensor<1x16x7x7xf32>, tensor<1x16x8x8xf16>, tensor<1x16x8x8xf32>) {
+func.func @direct(%x: tensor<1x16x8x8xf32>, %wa: tensor<16x16x3x3xf32>, %x7: tensor<1x16x3x3xf32>, %x8: tensor<1x8x8x8xf32>, %xh: tensor<1x16x8x8xf16>) -> (tensor<1x16x8x8xf32>, tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>, tensor<1x16x1x1xf32>, tensor<1x16x8x8xf16>, tensor<1x16x8x8xf32>) {
   %w = arith.constant dense<1.0> : tensor<16x16x3x3xf32>
   %w8 = arith.constant dense<1.0> : tensor<16x8x3x3xf32>
   %wh = arith.constant dense<1.0> : tensor<16x16x3x3xf16>
@@ -80,10 +81,10 @@ func.func @direct(%x: tensor<1x16x8x8xf32>, %wa: tensor<16x16x3x3xf32>, %x7: ten
   %0 = nn.conv2d %x, %wa layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x8x8xf32>
   %1 = nn.conv2d %x, %w layout(nchw) {strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x4x4xf32>
   %2 = nn.conv2d %x8, %w8 layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x8xf32>, tensor<16x8x3x3xf32>) -> tensor<1x16x8x8xf32>
-  %3 = nn.conv2d %x7, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x7x7xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x7x7xf32>
+  %3 = nn.conv2d %x7, %w layout(nchw) : (tensor<1x16x3x3xf32>, tensor<16x16x3x3xf32>) -> tensor<1x16x1x1xf32>
   %4 = nn.conv2d %xh, %wh layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf16>, tensor<16x16x3x3xf16>) -> tensor<1x16x8x8xf16>
   %5 = nn.conv2d %x, %wg layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 2} : (tensor<1x16x8x8xf32>, tensor<16x8x3x3xf32>) -> tensor<1x16x8x8xf32>
-  return %0, %1, %2, %3, %4, %5 : tensor<1x16x8x8xf32>, tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>, tensor<1x16x7x7xf32>, tensor<1x16x8x8xf16>, tensor<1x16x8x8xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<1x16x8x8xf32>, tensor<1x16x4x4xf32>, tensor<1x16x8x8xf32>, tensor<1x16x1x1xf32>, tensor<1x16x8x8xf16>, tensor<1x16x8x8xf32>
 }
 
 // -----
@@ -109,4 +110,20 @@ func.func @winograd_residual_relu(%x: tensor<1x16x10x10xf32>, %r: tensor<1x16x8x
   %1 = nn.add %0, %r : (tensor<1x16x8x8xf32>, tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
   %2 = nn.relu %1 : tensor<1x16x8x8xf32>
   return %2 : tensor<1x16x8x8xf32>
+}
+
+// -----
+
+// An output that is no multiple of the tile (7 x 7) is computed rounded up
+// to whole 4 x 4 tiles (8 x 8: 3.1x fewer multiplies than direct) and its
+// valid part kept; the reads past the image are zeroed.
+// CHECK-LABEL: func.func @winograd_partial
+// CHECK: scf.forall (%{{.+}}) in (2) {{.*}} -> (tensor<36x4x16xf32>)
+// CHECK: arith.select
+// CHECK: scf.forall (%{{.+}}) in (2) {{.*}} -> (tensor<1x8x8x16xf32>)
+// CHECK: tensor.extract_slice %{{.+}}[0, 0, 0, 0] [1, 7, 7, 16] [1, 1, 1, 1] : tensor<1x8x8x16xf32> to tensor<1x7x7x16xf32>
+func.func @winograd_partial(%x: tensor<1x7x7x16xf32>) -> tensor<1x7x7x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x3x16x16xf32>
+  %0 = nn.conv2d %x, %w layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x7x7x16xf32>, tensor<3x3x16x16xf32>) -> tensor<1x7x7x16xf32>
+  return %0 : tensor<1x7x7x16xf32>
 }
