@@ -660,11 +660,14 @@ def markdown(report):
     # Sliding-window scaling: time(2N) / time(N) for consecutive sizes.
     win = [r for r in report["results"] if r.get("mask") == "sliding_window" and r.get("status") == "ok"]
     if win:
-        lines += ["", "Sliding-window scaling (time ratio when N grows 4x; linear would be 4.0):", ""]
+        lines += ["", "Sliding-window scaling (time ratio when N grows 4x; linear would be 4.0; "
+                  "in brackets the ratio of the (query, key) pairs the window holds, "
+                  "N w - w (w - 1) / 2: above 4 while the first w queries see fewer keys):", ""]
         for t in sorted({r["threads"] for r in win}):
             rs = sorted((r for r in win if r["threads"] == t), key=lambda r: r["n"])
-            steps = ["N %d -> %d: %.2fx" % (a["n"], b["n"], b["acc_ms"] / a["acc_ms"])
-                     for a, b in zip(rs, rs[1:])]
+            steps = ["N %d -> %d: %.2fx (pairs %.2fx)" % (
+                a["n"], b["n"], b["acc_ms"] / a["acc_ms"], b["flops"] / a["flops"])
+                for a, b in zip(rs, rs[1:])]
             lines.append("- %d thread(s): %s" % (t, "; ".join(steps)))
     return "\n".join(lines) + "\n"
 
