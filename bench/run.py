@@ -395,6 +395,19 @@ def worker(args):
         time.sleep(0.05)  # let PyTorch's OpenMP threads stop spinning
         t_acc = median_time(lambda: fn(*ptrs))
         res["acc_peak_bytes"] = lib.acc_rt_peak_bytes() - base
+        if case.extra.get("mask") == "sliding_window":
+            # Repeated calls find small inputs in the last-level cache
+            # (N = 1024: 8 MiB) and large ones not (N = 4096: 32 MiB); the
+            # same calls with the caches evicted before each one (a pass
+            # over 96 MiB, not timed) compare sizes on equal terms.
+            junk = np.ones(24 << 20, np.float32)
+            cold = []
+            for _ in range(7):
+                junk += 1.0
+                t = time.perf_counter()
+                fn(*ptrs)
+                cold.append(time.perf_counter() - t)
+            res["acc_cold_ms"] = sorted(cold)[len(cold) // 2] * 1e3
         t_torch = best[0] * torch_ms_scale
         res.update(status="ok", acc_ms=t_acc * 1e3, torch_ms=t_torch * 1e3,
                    torch_variant=best[1] + (" x%d heads" % torch_ms_scale if torch_ms_scale != 1 else ""),
@@ -669,6 +682,11 @@ def markdown(report):
                 a["n"], b["n"], b["acc_ms"] / a["acc_ms"], b["flops"] / a["flops"])
                 for a, b in zip(rs, rs[1:])]
             lines.append("- %d thread(s): %s" % (t, "; ".join(steps)))
+            if all("acc_cold_ms" in r for r in rs):
+                cold = ["N %d -> %d: %.2fx" % (a["n"], b["n"], b["acc_cold_ms"] / a["acc_cold_ms"])
+                        for a, b in zip(rs, rs[1:])]
+                lines.append("  - caches evicted before each call (%s ms): %s" % (
+                    " / ".join("%.3f" % r["acc_cold_ms"] for r in rs), "; ".join(cold)))
     return "\n".join(lines) + "\n"
 
 
