@@ -389,7 +389,8 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
            /*default=*/"4194304",
            "Compute 3x3 stride-1 convolutions with constant f32 filters by "
            "Winograd F(4x4,3x3) or F(2x2,3x3) when the transformed filter "
-           "takes at most this many bytes (0: never)">
+           "takes at most this many bytes, or 64 KiB per output tile "
+           "(0: never)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

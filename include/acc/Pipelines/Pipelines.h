@@ -28,8 +28,9 @@ struct CPUPipelineOptions
       *this, "winograd-max-filter-bytes",
       llvm::cl::desc("3x3 stride-1 convolutions with constant f32 filters "
                      "run as Winograd F(4x4,3x3) / F(2x2,3x3) when the "
-                     "transformed filter takes at most this many bytes "
-                     "(0: never; nn-lower-to-linalg)"),
+                     "transformed filter takes at most this many bytes, "
+                     "or 64 KiB per output tile (0: never; "
+                     "nn-lower-to-linalg)"),
       llvm::cl::init(4 << 20)};
   Option<bool> vectorize{
       *this, "vectorize",

@@ -1,6 +1,6 @@
 // RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -cse -split-input-file --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s
 // RUN: acc-opt %s -nn-lower-to-linalg=winograd-max-filter-bytes=0 -split-input-file | FileCheck %s --check-prefix=OFF
-// RUN: acc-opt %s -nn-lower-to-linalg=winograd-max-filter-bytes=40000 -canonicalize -split-input-file --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s --check-prefix=SMALL
+// RUN: acc-opt %s -nn-lower-to-linalg=winograd-max-filter-bytes=300000 -canonicalize -split-input-file --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s --check-prefix=SMALL
 
 // Winograd F(4x4, 3x3) for a 3x3 stride-1 convolution with a constant
 // filter and an output that is a multiple of 4: the filter transformed at
@@ -32,10 +32,6 @@
 // OFF-LABEL: func.func @winograd_f4
 // OFF-NOT: vector.fma
 // OFF: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
-// A transformed filter over the limit (36 x 16 x 32 x 4 bytes = 73728 >
-// 40000) takes the smaller tile F(2x2, 3x3) (16 x 16 x 32 x 4 = 32768).
-// SMALL-LABEL: func.func @winograd_f4
-// SMALL: tensor<16x1x16x32xf32>
 func.func @winograd_f4(%x: tensor<1x16x8x8xf32>, %b: tensor<32xf32>) -> tensor<1x32x8x8xf32> {
   %w = arith.constant dense<1.0> : tensor<32x16x3x3xf32>
   %0 = nn.conv2d %x, %w bias(%b) layout(nchw) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x16x8x8xf32>, tensor<32x16x3x3xf32>, tensor<32xf32>) -> tensor<1x32x8x8xf32>
@@ -126,4 +122,18 @@ func.func @winograd_partial(%x: tensor<1x7x7x16xf32>) -> tensor<1x7x7x16xf32> {
   %w = arith.constant dense<1.0> : tensor<3x3x16x16xf32>
   %0 = nn.conv2d %x, %w layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x7x7x16xf32>, tensor<3x3x16x16xf32>) -> tensor<1x7x7x16xf32>
   return %0 : tensor<1x7x7x16xf32>
+}
+
+// -----
+
+// A transformed filter over the limit (36 x 64 x 64 x 4 bytes = 589824 >
+// 300000) and not amortised over its 4 tiles (64 KiB each) takes the
+// smaller tile F(2x2, 3x3) (16 x 64 x 64 x 4 = 262144).
+// SMALL-LABEL: func.func @winograd_limit
+// SMALL: tensor<16x2x64x32xf32>
+// SMALL-NOT: tensor<36x
+func.func @winograd_limit(%x: tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x3x64x64xf32>
+  %0 = nn.conv2d %x, %w layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x64xf32>, tensor<3x3x64x64xf32>) -> tensor<1x8x8x64xf32>
+  return %0 : tensor<1x8x8x64xf32>
 }
