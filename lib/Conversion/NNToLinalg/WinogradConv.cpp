@@ -20,7 +20,12 @@
 // `[a²][F / P][C][P]`, so each GEMM block reads contiguous rows). The input
 // and output transforms are scf.forall loop nests of 16-lane vector ops
 // on tensors (channels in the lanes): the matrices B, A have entries
-// 0, ±1, ±2, ±4, ±5, ±8, so the transforms are adds and a few FMAs.
+// 0, ±1, ±2, ±4, ±5, ±8, so the transforms are adds and a few FMAs. The
+// input transform reads the image in place (the padding and the part of
+// the last tiles past the image are zeros, not a padded copy); the output
+// transform adds the bias and the residual add and ReLU that follow the
+// convolution. An output that is no multiple of m is computed rounded up
+// to whole tiles and its valid part kept.
 //
 //===----------------------------------------------------------------------===//
 
@@ -183,7 +188,6 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
     int64_t oh = ot.getDimSize(nchw ? 2 : 1), ow = ot.getDimSize(nchw ? 3 : 2);
     if (c % kLanes != 0 || f % kLanes != 0)
       return rewriter.notifyMatchFailure(op, "channels not whole vectors");
-    // The larger tile where it divides the output and its filter fits.
     // The tile that saves the most multiplies whose transformed filter
     // fits: F(m x m, 3 x 3) does 9 m² / (m + 2)² of the direct
     // convolution's multiplies per output, over an output rounded up to
