@@ -480,7 +480,10 @@ static int run() {
     pm.enableTiming(pipelineTiming);
     if (emitLevel == Emit::Linalg) {
       pm.addPass(acc::nn::createNNInlineBlocks());
-      pm.addPass(acc::createNNLowerToLinalg());
+      acc::NNLowerToLinalgOptions lower;
+      if (!winograd)
+        lower.winogradMaxFilterBytes = 0;
+      pm.addPass(acc::createNNLowerToLinalg(lower));
       pm.addPass(createCanonicalizerPass());
     } else {
       // Register blocks as wide as the target's vectors: 16 f32 lanes with
