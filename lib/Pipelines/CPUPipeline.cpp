@@ -27,6 +27,10 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   if (options.lowerToLLVM)
     pm.addPass(acc::createNNCheckEntryABI());
   pm.addPass(acc::nn::createNNInlineBlocks());
+  // nn's own folds first: a batch norm with constant statistics after a
+  // convolution with a constant filter becomes that convolution's filter
+  // and bias, so its epilogue (residual add, ReLU) fuses into it.
+  pm.addPass(createCanonicalizerPass());
   acc::NNLowerToLinalgOptions lower;
   lower.queryBlock = options.queryBlock;
   lower.keyBlock = options.keyBlock;
