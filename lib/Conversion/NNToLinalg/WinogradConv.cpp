@@ -331,65 +331,83 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
     auto I = [&](int64_t v) -> OpFoldResult {
       return rewriter.getIndexAttr(v);
     };
+    // The transforms: one scf.forall over (image, tile row, channel
+    // vector) that fills a fresh `shape` tensor; `body` builds one
+    // iteration's slice (given the shared tensor, the image, the tile row,
+    // the first channel and the row's first tile) and says where it goes.
+    struct Slice {
+      Value value;
+      SmallVector<OpFoldResult> offsets, sizes;
+    };
+    auto tileRowLoop =
+        [&](ArrayRef<int64_t> shape, int64_t channels,
+            function_ref<Slice(Value, Value, Value, Value, Value)> body) {
+          Value init = tensor::EmptyOp::create(rewriter, loc, shape, f32);
+          auto loop = scf::ForallOp::create(
+              rewriter, loc, ArrayRef<OpFoldResult>{I(0), I(0), I(0)},
+              ArrayRef<OpFoldResult>{I(n), I(th), I(channels)},
+              ArrayRef<OpFoldResult>{I(1), I(1), I(kLanes)}, ValueRange{init},
+              std::nullopt);
+          OpBuilder::InsertionGuard guard(rewriter);
+          rewriter.setInsertionPointToStart(loop.getBody());
+          Value ni = loop.getInductionVar(0), ti = loop.getInductionVar(1),
+                c0 = loop.getInductionVar(2);
+          Value t0 = mulAdd(rewriter, loc, mulAdd(rewriter, loc, ni, th, ti),
+                            tw, nullptr);
+          Value shared = loop.getRegionIterArgs()[0];
+          Slice slice = body(shared, ni, ti, c0, t0);
+          rewriter.setInsertionPointToStart(loop.getTerminator().getBody());
+          tensor::ParallelInsertSliceOp::create(
+              rewriter, loc, slice.value, shared, slice.offsets, slice.sizes,
+              SmallVector<OpFoldResult>(slice.offsets.size(), I(1)));
+          return loop.getResult(0);
+        };
 
-    // V[a²][T][C]: one forall over (image, tile row, channel vector).
-    Value vInit = tensor::EmptyOp::create(rewriter, loc,
-                                          ArrayRef<int64_t>{a2, tiles, c}, f32);
-    auto inLoop = scf::ForallOp::create(
-        rewriter, loc, ArrayRef<OpFoldResult>{I(0), I(0), I(0)},
-        ArrayRef<OpFoldResult>{I(n), I(th), I(c)},
-        ArrayRef<OpFoldResult>{I(1), I(1), I(kLanes)}, ValueRange{vInit},
-        std::nullopt);
-    {
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToStart(inLoop.getBody());
-      Value ni = inLoop.getInductionVar(0), ti = inLoop.getInductionVar(1),
-            c0 = inLoop.getInductionVar(2);
-      Value t0 =
-          mulAdd(rewriter, loc, mulAdd(rewriter, loc, ni, th, ti), tw, nullptr);
-      SmallVector<OpFoldResult> offs{I(0), t0, c0},
-          sizes{I(a2), I(tw), I(kLanes)}, strides(3, I(1));
-      Value slice = tensor::ExtractSliceOp::create(
-          rewriter, loc, inLoop.getRegionIterArgs()[0], offs, sizes, strides);
-      Value y0 = mulAdd(rewriter, loc, ti, m, nullptr);
-      SmallVector<std::pair<Value, Value>> rows;
-      for (int64_t i = 0; i < a; ++i)
-        rows.push_back(position(rewriter, loc, y0, i, pad[0], h));
-      auto tileLoop = scf::ForOp::create(
-          rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, tw),
-          idx(rewriter, loc, 1), ValueRange{slice},
-          [&](OpBuilder &b, Location l, Value tj, ValueRange args) {
-            Value x0 = mulAdd(b, l, tj, m, nullptr);
-            SmallVector<std::pair<Value, Value>> cols;
-            for (int64_t j = 0; j < a; ++j)
-              cols.push_back(position(b, l, x0, j, pad[1], wd));
-            SmallVector<SmallVector<Value>> d(a);
-            for (int64_t i = 0; i < a; ++i)
-              for (int64_t j = 0; j < a; ++j) {
-                Value v = read(b, l, x, {ni, rows[i].first, cols[j].first, c0});
-                if (padded)
-                  v = arith::SelectOp::create(
-                      b, l,
-                      arith::AndIOp::create(b, l, rows[i].second,
-                                            cols[j].second),
-                      v, zeroV);
-                d[i].push_back(v);
-              }
-            SmallVector<SmallVector<Value>> v = transform2D(b, l, tf.bt, d);
-            Value acc = args[0];
-            Value zero = idx(b, l, 0);
-            for (int64_t i = 0; i < a; ++i)
-              for (int64_t j = 0; j < a; ++j)
-                acc =
-                    write(b, l, v[i][j], acc, {idx(b, l, i * a + j), tj, zero});
-            scf::YieldOp::create(b, l, acc);
-          });
-      rewriter.setInsertionPointToStart(inLoop.getTerminator().getBody());
-      tensor::ParallelInsertSliceOp::create(
-          rewriter, loc, tileLoop.getResult(0), inLoop.getRegionIterArgs()[0],
-          offs, sizes, strides);
-    }
-    Value vT = inLoop.getResult(0);
+    // V[a²][T][C].
+    Value vT = tileRowLoop(
+        {a2, tiles, c}, c,
+        [&](Value shared, Value ni, Value ti, Value c0, Value t0) -> Slice {
+          SmallVector<OpFoldResult> offs{I(0), t0, c0},
+              sizes{I(a2), I(tw), I(kLanes)};
+          Value slice = tensor::ExtractSliceOp::create(
+              rewriter, loc, shared, offs, sizes,
+              SmallVector<OpFoldResult>(3, I(1)));
+          Value y0 = mulAdd(rewriter, loc, ti, m, nullptr);
+          SmallVector<std::pair<Value, Value>> rows;
+          for (int64_t i = 0; i < a; ++i)
+            rows.push_back(position(rewriter, loc, y0, i, pad[0], h));
+          auto tileLoop = scf::ForOp::create(
+              rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, tw),
+              idx(rewriter, loc, 1), ValueRange{slice},
+              [&](OpBuilder &b, Location l, Value tj, ValueRange args) {
+                Value x0 = mulAdd(b, l, tj, m, nullptr);
+                SmallVector<std::pair<Value, Value>> cols;
+                for (int64_t j = 0; j < a; ++j)
+                  cols.push_back(position(b, l, x0, j, pad[1], wd));
+                SmallVector<SmallVector<Value>> d(a);
+                for (int64_t i = 0; i < a; ++i)
+                  for (int64_t j = 0; j < a; ++j) {
+                    Value v =
+                        read(b, l, x, {ni, rows[i].first, cols[j].first, c0});
+                    if (padded)
+                      v = arith::SelectOp::create(
+                          b, l,
+                          arith::AndIOp::create(b, l, rows[i].second,
+                                                cols[j].second),
+                          v, zeroV);
+                    d[i].push_back(v);
+                  }
+                SmallVector<SmallVector<Value>> v = transform2D(b, l, tf.bt, d);
+                Value acc = args[0];
+                Value zero = idx(b, l, 0);
+                for (int64_t i = 0; i < a; ++i)
+                  for (int64_t j = 0; j < a; ++j)
+                    acc = write(b, l, v[i][j], acc,
+                                {idx(b, l, i * a + j), tj, zero});
+                scf::YieldOp::create(b, l, acc);
+              });
+          return {tileLoop.getResult(0), offs, sizes};
+        });
 
     // M[a²][F / P][T][P] = V[a²][T][C] x U[a²][F / P][C][P].
     MLIRContext *ctx = rewriter.getContext();
@@ -408,79 +426,65 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
     Value residualNHWC = residual;
     if (residual && nchw)
       residualNHWC = transposed(rewriter, loc, residual, {0, 2, 3, 1});
-    // y = Aᵀ M A + bias (+ residual, ReLU), NHWC: one forall over (image, tile
-    // row, channel vector).
-    Value yInit = tensor::EmptyOp::create(
-        rewriter, loc, ArrayRef<int64_t>{n, ohP, owP, f}, f32);
-    auto outLoop = scf::ForallOp::create(
-        rewriter, loc, ArrayRef<OpFoldResult>{I(0), I(0), I(0)},
-        ArrayRef<OpFoldResult>{I(n), I(th), I(f)},
-        ArrayRef<OpFoldResult>{I(1), I(1), I(kLanes)}, ValueRange{yInit},
-        std::nullopt);
-    {
-      OpBuilder::InsertionGuard guard(rewriter);
-      rewriter.setInsertionPointToStart(outLoop.getBody());
-      Value ni = outLoop.getInductionVar(0), ti = outLoop.getInductionVar(1),
-            f0 = outLoop.getInductionVar(2);
-      Value t0 =
-          mulAdd(rewriter, loc, mulAdd(rewriter, loc, ni, th, ti), tw, nullptr);
-      Value fo =
-          arith::DivUIOp::create(rewriter, loc, f0, idx(rewriter, loc, p));
-      Value fi =
-          arith::RemUIOp::create(rewriter, loc, f0, idx(rewriter, loc, p));
-      Value bias =
-          op.getBias() ? read(rewriter, loc, op.getBias(), {f0}) : Value();
-      Value y0 = mulAdd(rewriter, loc, ti, m, nullptr);
-      SmallVector<OpFoldResult> offs{ni, y0, I(0), f0},
-          sizes{I(1), I(m), I(owP), I(kLanes)}, strides(4, I(1));
-      Value slice = tensor::ExtractSliceOp::create(
-          rewriter, loc, outLoop.getRegionIterArgs()[0], offs, sizes, strides);
-      auto tileLoop = scf::ForOp::create(
-          rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, tw),
-          idx(rewriter, loc, 1), ValueRange{slice},
-          [&](OpBuilder &b, Location l, Value tj, ValueRange args) {
-            Value t = arith::AddIOp::create(b, l, t0, tj);
-            SmallVector<SmallVector<Value>> mv(a);
-            for (int64_t i = 0; i < a; ++i)
-              for (int64_t j = 0; j < a; ++j)
-                mv[i].push_back(
-                    read(b, l, mT, {idx(b, l, i * a + j), fo, t, fi}));
-            SmallVector<SmallVector<Value>> y = transform2D(b, l, tf.at, mv);
-            Value x0 = mulAdd(b, l, tj, m, nullptr);
-            Value acc = args[0], zero = idx(b, l, 0);
-            for (int64_t i = 0; i < m; ++i)
-              for (int64_t j = 0; j < m; ++j) {
-                Value v = y[i][j];
-                if (bias)
-                  v = arith::AddFOp::create(b, l, v, bias);
-                Value xj = arith::AddIOp::create(b, l, x0, idx(b, l, j));
-                if (residualNHWC) {
-                  // (Outputs past the valid ones read a clamped residual;
-                  // they are dropped.)
-                  Value yi = arith::AddIOp::create(b, l, y0, idx(b, l, i));
-                  Value ry = partial ? arith::MinSIOp::create(b, l, yi,
-                                                              idx(b, l, oh - 1))
-                                           .getResult()
-                                     : yi;
-                  Value rx = partial ? arith::MinSIOp::create(b, l, xj,
-                                                              idx(b, l, ow - 1))
-                                           .getResult()
-                                     : xj;
-                  v = arith::AddFOp::create(
-                      b, l, v, read(b, l, residualNHWC, {ni, ry, rx, f0}));
-                }
-                if (relu)
-                  v = arith::MaximumFOp::create(b, l, v, zeroV);
-                acc = write(b, l, v, acc, {zero, idx(b, l, i), xj, zero});
-              }
-            scf::YieldOp::create(b, l, acc);
-          });
-      rewriter.setInsertionPointToStart(outLoop.getTerminator().getBody());
-      tensor::ParallelInsertSliceOp::create(
-          rewriter, loc, tileLoop.getResult(0), outLoop.getRegionIterArgs()[0],
-          offs, sizes, strides);
-    }
-    Value result = outLoop.getResult(0);
+    // y = Aᵀ M A + bias (+ residual, ReLU), NHWC.
+    Value result = tileRowLoop(
+        {n, ohP, owP, f}, f,
+        [&](Value shared, Value ni, Value ti, Value f0, Value t0) -> Slice {
+          Value fo =
+              arith::DivUIOp::create(rewriter, loc, f0, idx(rewriter, loc, p));
+          Value fi =
+              arith::RemUIOp::create(rewriter, loc, f0, idx(rewriter, loc, p));
+          Value bias =
+              op.getBias() ? read(rewriter, loc, op.getBias(), {f0}) : Value();
+          Value y0 = mulAdd(rewriter, loc, ti, m, nullptr);
+          SmallVector<OpFoldResult> offs{ni, y0, I(0), f0},
+              sizes{I(1), I(m), I(owP), I(kLanes)};
+          Value slice = tensor::ExtractSliceOp::create(
+              rewriter, loc, shared, offs, sizes,
+              SmallVector<OpFoldResult>(4, I(1)));
+          auto tileLoop = scf::ForOp::create(
+              rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, tw),
+              idx(rewriter, loc, 1), ValueRange{slice},
+              [&](OpBuilder &b, Location l, Value tj, ValueRange args) {
+                Value t = arith::AddIOp::create(b, l, t0, tj);
+                SmallVector<SmallVector<Value>> mv(a);
+                for (int64_t i = 0; i < a; ++i)
+                  for (int64_t j = 0; j < a; ++j)
+                    mv[i].push_back(
+                        read(b, l, mT, {idx(b, l, i * a + j), fo, t, fi}));
+                SmallVector<SmallVector<Value>> y =
+                    transform2D(b, l, tf.at, mv);
+                Value x0 = mulAdd(b, l, tj, m, nullptr);
+                Value acc = args[0], zero = idx(b, l, 0);
+                for (int64_t i = 0; i < m; ++i)
+                  for (int64_t j = 0; j < m; ++j) {
+                    Value v = y[i][j];
+                    if (bias)
+                      v = arith::AddFOp::create(b, l, v, bias);
+                    Value xj = arith::AddIOp::create(b, l, x0, idx(b, l, j));
+                    if (residualNHWC) {
+                      // (Outputs past the valid ones read a clamped residual;
+                      // they are dropped.)
+                      Value yi = arith::AddIOp::create(b, l, y0, idx(b, l, i));
+                      Value ry = partial ? arith::MinSIOp::create(
+                                               b, l, yi, idx(b, l, oh - 1))
+                                               .getResult()
+                                         : yi;
+                      Value rx = partial ? arith::MinSIOp::create(
+                                               b, l, xj, idx(b, l, ow - 1))
+                                               .getResult()
+                                         : xj;
+                      v = arith::AddFOp::create(
+                          b, l, v, read(b, l, residualNHWC, {ni, ry, rx, f0}));
+                    }
+                    if (relu)
+                      v = arith::MaximumFOp::create(b, l, v, zeroV);
+                    acc = write(b, l, v, acc, {zero, idx(b, l, i), xj, zero});
+                  }
+                scf::YieldOp::create(b, l, acc);
+              });
+          return {tileLoop.getResult(0), offs, sizes};
+        });
     if (partial)
       result = tensor::ExtractSliceOp::create(
           rewriter, loc, result, ArrayRef<OpFoldResult>{I(0), I(0), I(0), I(0)},
