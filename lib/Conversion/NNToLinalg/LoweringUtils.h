@@ -67,12 +67,6 @@ generic(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
       .getResult(0);
 }
 
-/// A zero (or `padValue`) pad of an image's spatial dims: the last two for
-/// NCHW, the middle two for NHWC; `pad` is (top, left, bottom, right).
-mlir::Value padImage(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
-                     bool nchw, llvm::ArrayRef<int64_t> pad,
-                     mlir::Value padValue);
-
 /// `v` transposed by `perm` (result dim i = input dim perm[i]); a constant
 /// is transposed now, at compile time.
 mlir::Value transposed(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,

@@ -156,9 +156,6 @@ Value collapse(OpBuilder &b, Location loc, Value v,
   return tensor::CollapseShapeOp::create(b, loc, v, reassoc);
 }
 
-} // namespace
-
-namespace acc::detail {
 /// A pad of the last two (image) dims for NCHW or the middle two for NHWC.
 Value padImage(OpBuilder &b, Location loc, Value input, bool nchw,
                ArrayRef<int64_t> pad, Value padValue) {
@@ -180,9 +177,6 @@ Value padImage(OpBuilder &b, Location loc, Value input, bool nchw,
   auto padded = RankedTensorType::get(shape, type.getElementType());
   return tensor::PadOp::create(b, loc, padded, input, low, high, padValue);
 }
-} // namespace acc::detail
-
-namespace {
 
 //===----------------------------------------------------------------------===//
 // Elementwise

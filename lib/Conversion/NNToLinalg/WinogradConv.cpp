@@ -154,10 +154,8 @@ SmallVector<SmallVector<Value>> transform2D(OpBuilder &b, Location loc,
   return out;
 }
 
-Value idx(OpBuilder &b, Location loc, int64_t v) { return cstIdx(b, loc, v); }
-
 Value mulAdd(OpBuilder &b, Location loc, Value x, int64_t k, Value y) {
-  Value p = arith::MulIOp::create(b, loc, x, idx(b, loc, k));
+  Value p = arith::MulIOp::create(b, loc, x, cstIdx(b, loc, k));
   return y ? arith::AddIOp::create(b, loc, p, y).getResult() : p;
 }
 
@@ -298,18 +296,18 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
     // Position base + off - lo of an extent: (clamped index, inside).
     auto position = [&](OpBuilder &b, Location l, Value base, int64_t off,
                         int64_t lo, int64_t extent) -> std::pair<Value, Value> {
-      Value pos = arith::AddIOp::create(b, l, base, idx(b, l, off - lo));
+      Value pos = arith::AddIOp::create(b, l, base, cstIdx(b, l, off - lo));
       if (!padded)
         return {pos, Value()};
       Value inside = arith::AndIOp::create(
           b, l,
           arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, pos,
-                                idx(b, l, 0)),
+                                cstIdx(b, l, 0)),
           arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, pos,
-                                idx(b, l, extent)));
+                                cstIdx(b, l, extent)));
       Value clamped = arith::MaxSIOp::create(
-          b, l, arith::MinSIOp::create(b, l, pos, idx(b, l, extent - 1)),
-          idx(b, l, 0));
+          b, l, arith::MinSIOp::create(b, l, pos, cstIdx(b, l, extent - 1)),
+          cstIdx(b, l, 0));
       return {clamped, inside};
     };
     Value padF = cstF(rewriter, loc, f32, 0.0);
@@ -377,8 +375,9 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
           for (int64_t i = 0; i < a; ++i)
             rows.push_back(position(rewriter, loc, y0, i, pad[0], h));
           auto tileLoop = scf::ForOp::create(
-              rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, tw),
-              idx(rewriter, loc, 1), ValueRange{slice},
+              rewriter, loc, cstIdx(rewriter, loc, 0),
+              cstIdx(rewriter, loc, tw), cstIdx(rewriter, loc, 1),
+              ValueRange{slice},
               [&](OpBuilder &b, Location l, Value tj, ValueRange args) {
                 Value x0 = mulAdd(b, l, tj, m, nullptr);
                 SmallVector<std::pair<Value, Value>> cols;
@@ -399,11 +398,11 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
                   }
                 SmallVector<SmallVector<Value>> v = transform2D(b, l, tf.bt, d);
                 Value acc = args[0];
-                Value zero = idx(b, l, 0);
+                Value zero = cstIdx(b, l, 0);
                 for (int64_t i = 0; i < a; ++i)
                   for (int64_t j = 0; j < a; ++j)
                     acc = write(b, l, v[i][j], acc,
-                                {idx(b, l, i * a + j), tj, zero});
+                                {cstIdx(b, l, i * a + j), tj, zero});
                 scf::YieldOp::create(b, l, acc);
               });
           return {tileLoop.getResult(0), offs, sizes};
@@ -430,10 +429,10 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
     Value result = tileRowLoop(
         {n, ohP, owP, f}, f,
         [&](Value shared, Value ni, Value ti, Value f0, Value t0) -> Slice {
-          Value fo =
-              arith::DivUIOp::create(rewriter, loc, f0, idx(rewriter, loc, p));
-          Value fi =
-              arith::RemUIOp::create(rewriter, loc, f0, idx(rewriter, loc, p));
+          Value fo = arith::DivUIOp::create(rewriter, loc, f0,
+                                            cstIdx(rewriter, loc, p));
+          Value fi = arith::RemUIOp::create(rewriter, loc, f0,
+                                            cstIdx(rewriter, loc, p));
           Value bias =
               op.getBias() ? read(rewriter, loc, op.getBias(), {f0}) : Value();
           Value y0 = mulAdd(rewriter, loc, ti, m, nullptr);
@@ -443,35 +442,37 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
               rewriter, loc, shared, offs, sizes,
               SmallVector<OpFoldResult>(4, I(1)));
           auto tileLoop = scf::ForOp::create(
-              rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, tw),
-              idx(rewriter, loc, 1), ValueRange{slice},
+              rewriter, loc, cstIdx(rewriter, loc, 0),
+              cstIdx(rewriter, loc, tw), cstIdx(rewriter, loc, 1),
+              ValueRange{slice},
               [&](OpBuilder &b, Location l, Value tj, ValueRange args) {
                 Value t = arith::AddIOp::create(b, l, t0, tj);
                 SmallVector<SmallVector<Value>> mv(a);
                 for (int64_t i = 0; i < a; ++i)
                   for (int64_t j = 0; j < a; ++j)
                     mv[i].push_back(
-                        read(b, l, mT, {idx(b, l, i * a + j), fo, t, fi}));
+                        read(b, l, mT, {cstIdx(b, l, i * a + j), fo, t, fi}));
                 SmallVector<SmallVector<Value>> y =
                     transform2D(b, l, tf.at, mv);
                 Value x0 = mulAdd(b, l, tj, m, nullptr);
-                Value acc = args[0], zero = idx(b, l, 0);
+                Value acc = args[0], zero = cstIdx(b, l, 0);
                 for (int64_t i = 0; i < m; ++i)
                   for (int64_t j = 0; j < m; ++j) {
                     Value v = y[i][j];
                     if (bias)
                       v = arith::AddFOp::create(b, l, v, bias);
-                    Value xj = arith::AddIOp::create(b, l, x0, idx(b, l, j));
+                    Value xj = arith::AddIOp::create(b, l, x0, cstIdx(b, l, j));
                     if (residualNHWC) {
                       // (Outputs past the valid ones read a clamped residual;
                       // they are dropped.)
-                      Value yi = arith::AddIOp::create(b, l, y0, idx(b, l, i));
+                      Value yi =
+                          arith::AddIOp::create(b, l, y0, cstIdx(b, l, i));
                       Value ry = partial ? arith::MinSIOp::create(
-                                               b, l, yi, idx(b, l, oh - 1))
+                                               b, l, yi, cstIdx(b, l, oh - 1))
                                                .getResult()
                                          : yi;
                       Value rx = partial ? arith::MinSIOp::create(
-                                               b, l, xj, idx(b, l, ow - 1))
+                                               b, l, xj, cstIdx(b, l, ow - 1))
                                                .getResult()
                                          : xj;
                       v = arith::AddFOp::create(
@@ -479,7 +480,8 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
                     }
                     if (relu)
                       v = arith::MaximumFOp::create(b, l, v, zeroV);
-                    acc = write(b, l, v, acc, {zero, idx(b, l, i), xj, zero});
+                    acc =
+                        write(b, l, v, acc, {zero, cstIdx(b, l, i), xj, zero});
                   }
                 scf::YieldOp::create(b, l, acc);
               });
