@@ -1254,7 +1254,11 @@ struct NNLowerToLinalgPass
     RewritePatternSet patterns(ctx);
     patterns.add<UnaryLowering<ReluOp>>(
         ctx, [](OpBuilder &b, Location l, ReluOp, Value x) -> Value {
-          return arith::MaximumFOp::create(b, l, x, cstF(b, l, x.getType(), 0));
+          // NaN propagates (as in PyTorch); the sign of a zero result does
+          // not matter (`nsz`): against a constant 0, x86 then needs one
+          // vmaxps, not a compare, a max and a blend.
+          return arith::MaximumFOp::create(b, l, x, cstF(b, l, x.getType(), 0),
+                                           arith::FastMathFlags::nsz);
         });
     patterns.add<UnaryLowering<SigmoidOp>>(
         ctx, [](OpBuilder &b, Location l, SigmoidOp, Value x) {

@@ -479,7 +479,8 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
                           b, l, v, read(b, l, residualNHWC, {ni, ry, rx, f0}));
                     }
                     if (relu)
-                      v = arith::MaximumFOp::create(b, l, v, zeroV);
+                      v = arith::MaximumFOp::create(b, l, v, zeroV,
+                                                    arith::FastMathFlags::nsz);
                     acc =
                         write(b, l, v, acc, {zero, cstIdx(b, l, i), xj, zero});
                   }

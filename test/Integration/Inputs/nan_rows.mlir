@@ -32,3 +32,10 @@ func.func @winograd_nan(%x: tensor<1x8x8x16xf32>) -> tensor<1x8x8x16xf32> {
   %0 = nn.conv2d %x, %w layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x16xf32>, tensor<3x3x16x16xf32>) -> tensor<1x8x8x16xf32>
   return %0 : tensor<1x8x8x16xf32>
 }
+
+// A ReLU is a maximumf against 0 with `nsz` (one vmaxps, its operands in
+// the order that returns a NaN): NaN and infinities pass as in PyTorch.
+func.func @relu_nan(%x: tensor<4x37xf32>) -> tensor<4x37xf32> {
+  %0 = nn.relu %x : tensor<4x37xf32>
+  return %0 : tensor<4x37xf32>
+}

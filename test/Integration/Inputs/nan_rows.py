@@ -93,3 +93,14 @@ err = np.abs(out[0][finite] - ref[finite]).max() / np.abs(ref[np.isfinite(ref)])
 print("winograd NaN pixels", got_nan == want_nan, len(got_nan), "whole", whole,
       "others match", err < 3e-5)
 print("winograd", "OK" if got_nan == want_nan and whole and err < 3e-5 else "FAIL")
+
+# ReLU: NaN stays NaN, -inf becomes 0, +inf stays, everything else max(x, 0).
+x = rng.standard_normal((4, 37)).astype(np.float32)
+x[0, 3], x[1, 36], x[2, 16], x[3, 0] = np.nan, np.nan, -np.inf, np.inf
+out = np.zeros_like(x)
+print("relu status", call("relu_nan", x, out))
+want = np.where(np.isnan(x), np.nan, np.maximum(x, 0))
+same_nan = np.array_equal(np.isnan(out), np.isnan(want))
+print("relu NaN at", sorted(map(tuple, np.argwhere(np.isnan(out)).tolist())),
+      "others", np.array_equal(out[~np.isnan(out)], want[~np.isnan(want)]))
+print("relu", "OK" if same_nan and np.array_equal(out[~np.isnan(out)], want[~np.isnan(want)]) else "FAIL")
