@@ -92,6 +92,12 @@ constexpr int64_t kLanes = 16;
 /// from memory are not amortised (see the tile choice).
 constexpr int64_t kFilterBytesPerTile = 64 << 10;
 
+/// The most bytes the transformed tiles V and M of one convolution may take
+/// together: they are (m + 2)² / m² times the input's and output's sizes
+/// (2.25x for F(4x4)), computed whole between the three parts, so a large
+/// image (1024 x 1024 x 512: 9.7 GB) stays direct instead.
+constexpr int64_t kMaxTransformedBytes = int64_t(256) << 20;
+
 /// out[r] = sum_k mat[r][k] * in[k] on vectors: zero coefficients skipped,
 /// ±1 as adds and subtracts, the others as FMAs with a splat constant.
 SmallVector<Value> combine(OpBuilder &b, Location loc, const Matrix &mat,
@@ -209,7 +215,8 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
       double saving = 9.0 * cand * cand / double(a * a) * (oh * ow) / computed;
       int64_t bytes = a * a * c * f * 4;
       bool fits =
-          bytes <= maxFilterBytes || bytes <= tilesOf * kFilterBytesPerTile;
+          (bytes <= maxFilterBytes || bytes <= tilesOf * kFilterBytesPerTile) &&
+          a * a * tilesOf * (c + f) * 4 <= kMaxTransformedBytes;
       if (fits && saving > best) {
         m = cand;
         best = saving;

@@ -137,3 +137,18 @@ func.func @winograd_limit(%x: tensor<1x8x8x64xf32>) -> tensor<1x8x8x64xf32> {
   %0 = nn.conv2d %x, %w layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x8x8x64xf32>, tensor<3x3x64x64xf32>) -> tensor<1x8x8x64xf32>
   return %0 : tensor<1x8x8x64xf32>
 }
+
+// -----
+
+// Transformed tiles V and M of more than 256 MiB together (a 1024 x 1024
+// image: 36 x 65536 tiles x (16 + 16) channels, 302 MB) would be computed
+// whole between the three parts: the convolution stays direct.
+// CHECK-LABEL: func.func @too_large
+// CHECK-NOT: vector.fma
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK-NOT: vector.fma
+func.func @too_large(%x: tensor<1x1024x1024x16xf32>) -> tensor<1x1024x1024x16xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x3x16x16xf32>
+  %0 = nn.conv2d %x, %w layout(nhwc) {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x1024x1024x16xf32>, tensor<3x3x16x16xf32>) -> tensor<1x1024x1024x16xf32>
+  return %0 : tensor<1x1024x1024x16xf32>
+}
