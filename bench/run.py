@@ -538,12 +538,17 @@ def main():
     probe = os.path.join(work, "fma_peak")
     subprocess.run(["cc", "-O2", "-march=native", os.path.join(ROOT, "bench", "fma_peak.c"),
                     "-lpthread", "-o", probe], check=True)
+    # The best of three probes: a peak is what the cores can do, and one
+    # probe that falls in a slow spell of the shared machine (one read 297
+    # GFLOP/s on two threads where the others read 531-543) would inflate
+    # every "% of peak" of the run.
     peak = {}
-    for line in subprocess.run([probe, str(max(threads))], capture_output=True, text=True,
-                               check=True).stdout.split("\n"):
-        if line.strip():
-            t, g = line.split()
-            peak[int(t)] = float(g)
+    for _ in range(3):
+        for line in subprocess.run([probe, str(max(threads))], capture_output=True,
+                                   text=True, check=True).stdout.split("\n"):
+            if line.strip():
+                t, g = line.split()
+                peak[int(t)] = max(peak.get(int(t), 0.0), float(g))
     log("peak fp32 FMA: " + ", ".join("%d thread(s) %.0f GFLOP/s" % kv for kv in sorted(peak.items())))
 
     selected = [c for c in cases(args.quick) if args.only in c.name]
