@@ -98,17 +98,19 @@ constexpr int64_t kFilterBytesPerTile = 64 << 10;
 /// image (1024 x 1024 x 512: 9.7 GB) stays direct instead.
 constexpr int64_t kMaxTransformedBytes = int64_t(256) << 20;
 
+/// A vector of type `vt` with `c` in every lane.
+Value splat(OpBuilder &b, Location loc, VectorType vt, double c) {
+  return arith::ConstantOp::create(
+      b, loc, vt,
+      DenseElementsAttr::get(
+          vt, ArrayRef<Attribute>{b.getFloatAttr(vt.getElementType(), c)}));
+}
+
 /// out[r] = sum_k mat[r][k] * in[k] on vectors: zero coefficients skipped,
 /// ±1 as adds and subtracts, the others as FMAs with a splat constant.
 SmallVector<Value> combine(OpBuilder &b, Location loc, const Matrix &mat,
                            ArrayRef<Value> in) {
   auto vt = cast<VectorType>(in[0].getType());
-  auto splat = [&](double c) -> Value {
-    return arith::ConstantOp::create(
-        b, loc, vt,
-        DenseElementsAttr::get(
-            vt, ArrayRef<Attribute>{b.getFloatAttr(vt.getElementType(), c)}));
-  };
   SmallVector<Value> out;
   for (const std::vector<double> &row : mat) {
     // Start from a +1 term when there is one: no negation or multiply.
@@ -125,13 +127,14 @@ SmallVector<Value> combine(OpBuilder &b, Location loc, const Matrix &mat,
       if (!acc) {
         acc = c == -1.0
                   ? arith::NegFOp::create(b, loc, in[k]).getResult()
-                  : arith::MulFOp::create(b, loc, splat(c), in[k]).getResult();
+                  : arith::MulFOp::create(b, loc, splat(b, loc, vt, c), in[k])
+                        .getResult();
       } else if (c == 1.0) {
         acc = arith::AddFOp::create(b, loc, acc, in[k]);
       } else if (c == -1.0) {
         acc = arith::SubFOp::create(b, loc, acc, in[k]);
       } else {
-        acc = vector::FMAOp::create(b, loc, splat(c), in[k], acc);
+        acc = vector::FMAOp::create(b, loc, splat(b, loc, vt, c), in[k], acc);
       }
     }
     out.push_back(acc);
@@ -318,10 +321,7 @@ struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
       return {clamped, inside};
     };
     Value padF = cstF(rewriter, loc, f32, 0.0);
-    Value zeroV = arith::ConstantOp::create(
-        rewriter, loc, vt,
-        DenseElementsAttr::get(
-            vt, ArrayRef<Attribute>{rewriter.getF32FloatAttr(0.0f)}));
+    Value zeroV = splat(rewriter, loc, vt, 0.0);
     auto read = [&](OpBuilder &b, Location l, Value src, ValueRange ix) {
       return vector::TransferReadOp::create(b, l, vt, src, ix, padF,
                                             ArrayRef<bool>{true})
