@@ -30,7 +30,8 @@ def conv_out(n, k, s, d, lo, hi):
 
 
 def conv_case(name, layout, n, c, h, w, f, kh, kw, stride=(1, 1), dil=(1, 1),
-              pad=(0, 0, 0, 0), groups=1, bias=True, tol=1e-5, const=False):
+              pad=(0, 0, 0, 0), groups=1, bias=True, tol=1e-5, const=False,
+              relu=False):
     oh = conv_out(h, kh, stride[0], dil[0], pad[0], pad[2])
     ow = conv_out(w, kw, stride[1], dil[1], pad[1], pad[3])
     nchw = layout == "nchw"
@@ -40,9 +41,11 @@ def conv_case(name, layout, n, c, h, w, f, kh, kw, stride=(1, 1), dil=(1, 1),
     inputs = [xs, ws] + ([(f,)] if bias else [])
     attrs = "{strides = %s, dilations = %s, padding = %s, groups = %d}" % (
         arr(stride), arr(dil), arr(pad), groups)
-    body = "%%r0 = nn.conv2d %%a0, %%a1%s layout(%s) %s : (%s) -> %s" % (
-        " bias(%a2)" if bias else "", layout, attrs,
+    body = "%%%s = nn.conv2d %%a0, %%a1%s layout(%s) %s : (%s) -> %s" % (
+        "c" if relu else "r0", " bias(%a2)" if bias else "", layout, attrs,
         ", ".join(ttype(s) for s in inputs), ttype(os_))
+    if relu:
+        body += "\n%%r0 = nn.relu %%c : %s" % ttype(os_)
 
     def ref(x, wt, b=None):
         if not nchw:
@@ -50,6 +53,8 @@ def conv_case(name, layout, n, c, h, w, f, kh, kw, stride=(1, 1), dil=(1, 1),
             wt = wt.permute(3, 2, 0, 1)
         x = F.pad(x, (pad[1], pad[3], pad[0], pad[2]))
         y = F.conv2d(x, wt, b, stride=stride, dilation=dil, groups=groups)
+        if relu:
+            y = F.relu(y)
         return y if nchw else y.permute(0, 2, 3, 1)
     return Case(name, inputs, [os_], body, ref, tol,
                 consts=(1, 2) if const else ())
@@ -124,6 +129,19 @@ def conv_cases():
                       groups=3, stride=(2, 1), pad=(1, 1, 1, 1), const=True),
             conv_case("conv_depthwise_rows_dilated_%s" % layout, layout, 1, 5, 6, 64, 5, 3, 3,
                       groups=5, dil=(2, 2), pad=(2, 2, 2, 2), bias=False),
+            # Narrower NCHW rows compute in NHWC one block of channels at a
+            # time (32 or 16), each block's padded NHWC image made right
+            # before its stencil; with fewer than 4 blocks the rows go in
+            # two bands, each padding its own rows (the top band only at
+            # the top): 2 blocks of 16 x 2 bands with a batch of 2; 7x7
+            # over 2 blocks of 32 with a ReLU (ConvNeXt's layer); stride 2
+            # with asymmetric padding (no padding above, a row below).
+            conv_case("conv_depthwise_bands_%s" % layout, layout, 2, 32, 16, 10, 32, 3, 3,
+                      groups=32, pad=(1, 1, 1, 1), const=True),
+            conv_case("conv_depthwise_7x7_bands_%s" % layout, layout, 1, 64, 48, 12, 64, 7, 7,
+                      groups=64, pad=(3, 3, 3, 3), const=True, relu=True),
+            conv_case("conv_depthwise_s2_bands_%s" % layout, layout, 1, 32, 33, 10, 32, 3, 3,
+                      groups=32, stride=(2, 2), pad=(0, 1, 1, 0), const=True),
             # Winograd (3x3, stride 1, constant filter, channels in whole
             # 16-lane vectors): F(4x4, 3x3) where it saves the most
             # multiplies, F(2x2, 3x3) for a 6 x 6 output (a tie with 8 x 8

@@ -49,6 +49,11 @@ constexpr int64_t kMaxUnrolledElements = 2304;
 /// The most rows that a column reduction (below) vectorizes as a whole: a
 /// key-major attention block of 256 keys (decoding a few queries).
 constexpr int64_t kMaxColumnRows = 256;
+/// The largest padded NHWC image of one block of channels that a depthwise
+/// convolution between NCHW tensors makes per block (half of a 1 MiB L2).
+constexpr int64_t kChannelBlockImageBytes = 512 * 1024;
+/// Fewer blocks of channels than this split their rows too.
+constexpr int64_t kMinChannelTasks = 4;
 
 bool isAllParallel(linalg::LinalgOp op) {
   return op.getNumLoops() == op.getNumParallelLoops();
@@ -192,31 +197,34 @@ Value fillBorder(RewriterBase &rewriter, Location loc, Value image, Value value,
                  ArrayRef<OpFoldResult> low, ArrayRef<OpFoldResult> sizes) {
   auto type = cast<RankedTensorType>(image.getType());
   int64_t rank = type.getRank();
-  SmallVector<int64_t> lo, sz;
-  for (int64_t d = 0; d < rank; ++d) {
-    std::optional<int64_t> l = getConstantIntValue(low[d]),
-                           s = getConstantIntValue(sizes[d]);
-    if (!l || !s || type.isDynamicDim(d))
-      return linalg::FillOp::create(rewriter, loc, value, image).getResult(0);
-    lo.push_back(*l);
-    sz.push_back(*s);
-  }
+  if (!type.hasStaticShape())
+    return linalg::FillOp::create(rewriter, loc, value, image).getResult(0);
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr a, b;
+  bindSymbols(ctx, a, b);
   for (int64_t d = 0; d < rank; ++d) {
     int64_t full = type.getDimSize(d);
-    for (auto [start, extent] :
-         {std::pair<int64_t, int64_t>{0, lo[d]},
-          std::pair<int64_t, int64_t>{lo[d] + sz[d], full - lo[d] - sz[d]}}) {
-      if (extent <= 0)
+    // The band before the box, and the one after it (a dynamic box: bands
+    // of dynamic extent, possibly empty).
+    OpFoldResult end = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, a + b, {low[d], sizes[d]});
+    OpFoldResult rest =
+        affine::makeComposedFoldedAffineApply(rewriter, loc, full - a, {end});
+    for (auto [start, extent] : {std::pair<OpFoldResult, OpFoldResult>{
+                                     rewriter.getIndexAttr(0), low[d]},
+                                 {end, rest}}) {
+      if (std::optional<int64_t> e = getConstantIntValue(extent); e && *e <= 0)
         continue;
-      SmallVector<int64_t> offs, szs;
+      SmallVector<OpFoldResult> offsets, bandSizes;
       for (int64_t e = 0; e < rank; ++e) {
-        offs.push_back(e < d ? lo[e] : e == d ? start : 0);
-        szs.push_back(e < d ? sz[e] : e == d ? extent : type.getDimSize(e));
+        offsets.push_back(e < d    ? low[e]
+                          : e == d ? start
+                                   : rewriter.getIndexAttr(0));
+        bandSizes.push_back(e < d ? sizes[e]
+                            : e == d
+                                ? extent
+                                : rewriter.getIndexAttr(type.getDimSize(e)));
       }
-      SmallVector<OpFoldResult> offsets =
-          getAsIndexOpFoldResult(rewriter.getContext(), offs);
-      SmallVector<OpFoldResult> bandSizes =
-          getAsIndexOpFoldResult(rewriter.getContext(), szs);
       SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
       Value band = tensor::ExtractSliceOp::create(rewriter, loc, image, offsets,
                                                   bandSizes, strides);
@@ -943,13 +951,13 @@ void foldTransposedBroadcastOperands(RewriterBase &rewriter,
 LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad) {
   Value padValue = pad.getConstantPaddingValue();
   RankedTensorType type = pad.getResultType();
-  if (!padValue || !type.hasStaticShape() ||
-      !pad.getSourceType().hasStaticShape())
+  if (!padValue || !type.hasStaticShape())
     return failure();
   Location loc = pad.getLoc();
   Value source = pad.getSource();
   auto producer = source.getDefiningOp<linalg::GenericOp>();
-  bool writeInPlace = producer && writesOnlyItsResult(producer) &&
+  bool writeInPlace = producer && pad.getSourceType().hasStaticShape() &&
+                      writesOnlyItsResult(producer) &&
                       producer->getBlock() == pad->getBlock();
   // The pad value must exist where the padded image is made.
   if (writeInPlace) {
@@ -964,20 +972,30 @@ LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad) {
       rewriter, loc, type, ValueRange{}, /*copy=*/Value(),
       /*size_hint=*/Value(), /*memory_space=*/Attribute());
   SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
-  SmallVector<OpFoldResult> sizes =
-      tensor::getMixedSizes(rewriter, loc, source);
+  auto transpose = source.getDefiningOp<linalg::TransposeOp>();
+  bool transposeInto = !writeInPlace && transpose && transpose->hasOneUse();
+  // (The sizes of a transpose's result, read off its input: a `tensor.dim`
+  // of the result would keep the transpose alive.)
+  SmallVector<OpFoldResult> sizes;
+  if (transposeInto) {
+    SmallVector<OpFoldResult> inSizes =
+        tensor::getMixedSizes(rewriter, loc, transpose.getInput());
+    for (int64_t p : transpose.getPermutation())
+      sizes.push_back(inSizes[p]);
+  } else {
+    sizes = tensor::getMixedSizes(rewriter, loc, source);
+  }
   Value filled = fillBorder(rewriter, loc, image, padValue, offsets, sizes);
   SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
   Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
                                                   offsets, sizes, strides);
   Value copied;
-  auto transpose = source.getDefiningOp<linalg::TransposeOp>();
   if (writeInPlace) {
     rewriter.modifyOpInPlace(
         producer, [&] { producer.getDpsInitOperand(0)->set(interior); });
     copied = source;
     rewriter.setInsertionPoint(pad);
-  } else if (transpose && transpose->hasOneUse()) {
+  } else if (transposeInto) {
     copied = linalg::TransposeOp::create(rewriter, loc, transpose.getInput(),
                                          interior, transpose.getPermutation())
                  .getResult()[0];
@@ -1048,16 +1066,258 @@ tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp op,
   return result;
 }
 
+/// The value of the index or i1 `v` when the ivs of its loops take the
+/// values of `env`: constants, affine.apply / min / max and integer
+/// compares and logic; nothing else.
+std::optional<int64_t> evaluate(Value v, const DenseMap<Value, int64_t> &env,
+                                int depth = 0) {
+  if (auto it = env.find(v); it != env.end())
+    return it->second;
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return c;
+  Operation *op = v.getDefiningOp();
+  if (!op || depth > 32)
+    return std::nullopt;
+  SmallVector<int64_t> args;
+  for (Value operand : op->getOperands()) {
+    std::optional<int64_t> a = evaluate(operand, env, depth + 1);
+    if (!a)
+      return std::nullopt;
+    args.push_back(*a);
+  }
+  auto applyMap = [&](AffineMap map) -> std::optional<SmallVector<int64_t>> {
+    SmallVector<Attribute> in;
+    for (int64_t a : args)
+      in.push_back(IntegerAttr::get(IndexType::get(op->getContext()), a));
+    SmallVector<Attribute> out;
+    if (failed(map.constantFold(in, out)))
+      return std::nullopt;
+    SmallVector<int64_t> r;
+    for (Attribute a : out)
+      r.push_back(cast<IntegerAttr>(a).getInt());
+    return r;
+  };
+  std::optional<SmallVector<int64_t>> r;
+  if (auto a = dyn_cast<affine::AffineApplyOp>(op))
+    r = applyMap(a.getAffineMap());
+  else if (auto a = dyn_cast<affine::AffineMinOp>(op))
+    r = applyMap(a.getAffineMap());
+  else if (auto a = dyn_cast<affine::AffineMaxOp>(op))
+    r = applyMap(a.getAffineMap());
+  if (r && !r->empty()) {
+    if (isa<affine::AffineMinOp>(op))
+      return *llvm::min_element(*r);
+    if (isa<affine::AffineMaxOp>(op))
+      return *llvm::max_element(*r);
+    return r->front();
+  }
+  if (auto cmp = dyn_cast<arith::CmpIOp>(op))
+    return arith::applyCmpPredicate(cmp.getPredicate(),
+                                    APInt(64, args[0], /*isSigned=*/true),
+                                    APInt(64, args[1], /*isSigned=*/true))
+               ? 1
+               : 0;
+  if (isa<arith::OrIOp>(op))
+    return args[0] | args[1];
+  if (isa<arith::AndIOp>(op))
+    return args[0] & args[1];
+  return std::nullopt;
+}
+
+/// Whether the condition of `guard` (inside `loop`, of static bounds) is
+/// false in every iteration of the loop (at most 256 of them).
+bool guardNeverTaken(scf::ForallOp loop, scf::IfOp guard) {
+  std::optional<SmallVector<int64_t>> lbs =
+      getConstantIntValues(loop.getMixedLowerBound());
+  std::optional<SmallVector<int64_t>> ubs =
+      getConstantIntValues(loop.getMixedUpperBound());
+  std::optional<SmallVector<int64_t>> steps =
+      getConstantIntValues(loop.getMixedStep());
+  if (!lbs || !ubs || !steps)
+    return false;
+  int64_t count = 1;
+  for (auto [lb, ub, step] : llvm::zip(*lbs, *ubs, *steps))
+    count *= step > 0 && ub > lb ? llvm::divideCeil(ub - lb, step) : 0;
+  if (count == 0 || count > 256)
+    return false;
+  DenseMap<Value, int64_t> env;
+  SmallVector<int64_t> iv(*lbs);
+  for (int64_t n = 0; n < count; ++n) {
+    for (auto [arg, value] : llvm::zip(loop.getInductionVars(), iv))
+      env[arg] = value;
+    std::optional<int64_t> taken = evaluate(guard.getCondition(), env);
+    if (!taken || *taken != 0)
+      return false;
+    // Next iteration, innermost loop fastest.
+    for (int64_t d = iv.size() - 1; d >= 0; --d) {
+      iv[d] += (*steps)[d];
+      if (iv[d] < (*ubs)[d])
+        break;
+      iv[d] = (*lbs)[d];
+    }
+  }
+  return true;
+}
+
+/// Tiles `root` by `tiles` (its channel loop) with its producers fused,
+/// and makes each tile's padded image a fill of its border and a copy.
+LogicalResult tileChannelsWithPad(RewriterBase &rewriter, linalg::LinalgOp root,
+                                  ArrayRef<int64_t> tiles,
+                                  SmallVectorImpl<scf::ForallOp> &loops) {
+  scf::SCFTilingOptions tiling;
+  tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
+  tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  scf::SCFTileAndFuseOptions options;
+  options.setTilingOptions(tiling);
+  rewriter.setInsertionPoint(root);
+  FailureOr<scf::SCFTileAndFuseResult> result =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rewriter, cast<TilingInterface>(root.getOperation()), options);
+  if (failed(result))
+    return failure();
+  // (The originals, now unused, are erased by the caller.)
+  for (auto [orig, repl] : result->replacements)
+    rewriter.replaceAllUsesWith(orig, repl);
+  // The tiled pad sits in an `scf.if` on whether its slice of the source
+  // is empty: fold it (a whole plane: statically not; a band of rows, of
+  // dynamic extent: evaluated for each iteration), then make the tile's
+  // padded image a fill of its border and a copy, as at the top level.
+  auto loop = cast<scf::ForallOp>(result->loops.front().getOperation());
+  loop->walk([&](scf::IfOp guard) {
+    if (guard.getNumResults() == 1 && guardNeverTaken(loop, guard)) {
+      rewriter.setInsertionPoint(guard);
+      rewriter.modifyOpInPlace(guard, [&] {
+        guard.getConditionMutable().assign(
+            arith::ConstantIntOp::create(rewriter, guard.getLoc(), 0, 1));
+      });
+    }
+  });
+  RewritePatternSet patterns(rewriter.getContext());
+  scf::IfOp::getCanonicalizationPatterns(patterns, rewriter.getContext());
+  // (A tile of rows: its pad's extent, low + rows + high, folds to the
+  // tile's.)
+  tensor::PadOp::getCanonicalizationPatterns(patterns, rewriter.getContext());
+  affine::AffineApplyOp::getCanonicalizationPatterns(patterns,
+                                                     rewriter.getContext());
+  (void)applyPatternsGreedily(loop.getOperation(), std::move(patterns));
+  SmallVector<tensor::PadOp> tiledPads;
+  loop->walk([&](tensor::PadOp p) { tiledPads.push_back(p); });
+  for (tensor::PadOp p : tiledPads)
+    (void)padAsFillAndCopy(rewriter, p);
+  loops.push_back(loop);
+  return success();
+}
+
+bool windowOnlyReductions(linalg::LinalgOp op);
+
+/// Whether `conv` (its image `pad`) is a depthwise convolution computed in
+/// NHWC for NCHW tensors: the image is the pad along H and W of a layout
+/// transpose of an NCHW tensor read by nothing else, and the result goes
+/// back through a transpose to NCHW. Then `root` is that transpose, or the
+/// elementwise epilogue that reads it, and `tiles` its tiles of one block
+/// of channels (32, or 16), whose padded NHWC image fits in L2.
+bool nhwcFromNCHW(linalg::GenericOp conv, tensor::PadOp pad,
+                  linalg::LinalgOp &root, SmallVectorImpl<int64_t> &tiles) {
+  auto in = pad.getSource().getDefiningOp<linalg::TransposeOp>();
+  if (!in || !in->hasOneUse() ||
+      in.getPermutation() != ArrayRef<int64_t>{0, 2, 3, 1} ||
+      !windowOnlyReductions(conv))
+    return false;
+  for (auto [d, lo, hi] :
+       llvm::enumerate(pad.getStaticLow(), pad.getStaticHigh()))
+    if ((d == 0 || d == 3) && (lo != 0 || hi != 0))
+      return false;
+  AffineMap inMap = conv.getMatchingIndexingMap(conv.getDpsInputOperand(0));
+  AffineMap out = conv.getIndexingMapMatchingResult(conv->getResult(0));
+  auto outC = dyn_cast<AffineDimExpr>(out.getResult(3));
+  if (!outC)
+    return false;
+  SmallVector<int64_t> ranges = conv.getStaticLoopRanges();
+  SmallVector<AffineExpr> zeroUnit;
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    zeroUnit.push_back(ranges[d] == 1 && d != outC.getPosition()
+                           ? getAffineConstantExpr(0, conv.getContext())
+                           : getAffineDimExpr(d, conv.getContext()));
+  if (inMap.getResult(3).replaceDims(zeroUnit) != outC)
+    return false;
+  // The epilogue in NHWC (elementwise ops, each the only reader of the
+  // one before), then the transpose back.
+  Operation *last = conv;
+  auto identityEpilogue = [&](Operation *user) {
+    auto g = dyn_cast<linalg::GenericOp>(user);
+    return g && isAllParallel(g) && g->getBlock() == conv->getBlock() &&
+           g.getNumLoops() == 4 &&
+           llvm::all_of(g.getIndexingMapsArray(),
+                        [](AffineMap m) { return m.isIdentity(); });
+  };
+  while (last->hasOneUse() && identityEpilogue(*last->getUsers().begin()))
+    last = *last->getUsers().begin();
+  if (!last->hasOneUse())
+    return false;
+  auto back = dyn_cast<linalg::TransposeOp>(*last->getUsers().begin());
+  if (!back || back->getBlock() != conv->getBlock() ||
+      back.getPermutation() != ArrayRef<int64_t>{0, 3, 1, 2})
+    return false;
+  root = back;
+  if (back->hasOneUse() && identityEpilogue(*back->getUsers().begin()))
+    root = cast<linalg::LinalgOp>(*back->getUsers().begin());
+  RankedTensorType padded = pad.getResultType();
+  int64_t channels = padded.getDimSize(3);
+  int64_t plane = padded.getDimSize(1) * padded.getDimSize(2) *
+                  (padded.getElementTypeBitWidth() / 8);
+  int64_t block = 0;
+  for (int64_t b : {32, 16})
+    if (!block && channels % b == 0 && channels > b &&
+        plane * b <= kChannelBlockImageBytes)
+      block = b;
+  if (!block)
+    return false;
+  tiles.assign(root.getNumLoops(), 0);
+  tiles[0] = 1;
+  tiles[1] = block;
+  // Too few blocks of channels for the threads (96 channels: 3 for 2
+  // threads, one idle half the time): the output rows go in two bands,
+  // each with its own padded rows, when the rows that both bands read
+  // (the window's overlap) add at most a quarter to a band's.
+  auto outH = dyn_cast<AffineDimExpr>(out.getResult(1));
+  if (channels / block >= kMinChannelTasks || !outH)
+    return true;
+  SmallVector<utils::IteratorType> its = conv.getIteratorTypesArray();
+  auto inputRow = [&](int64_t oh, bool lastTap) -> std::optional<int64_t> {
+    SmallVector<AffineExpr> values;
+    for (unsigned d = 0; d < ranges.size(); ++d)
+      values.push_back(getAffineConstantExpr(
+          d == outH.getPosition()                               ? oh
+          : lastTap && its[d] == utils::IteratorType::reduction ? ranges[d] - 1
+                                                                : 0,
+          conv.getContext()));
+    auto c = dyn_cast<AffineConstantExpr>(
+        simplifyAffineExpr(inMap.getResult(1).replaceDims(values), 0, 0));
+    return c ? std::optional<int64_t>(c.getValue()) : std::nullopt;
+  };
+  std::optional<int64_t> first = inputRow(0, false), next = inputRow(1, false),
+                         lastTap = inputRow(0, true);
+  int64_t rows = ranges[outH.getPosition()];
+  if (!first || !next || !lastTap || rows % 2 != 0)
+    return true;
+  int64_t stride = *next - *first, span = *lastTap - *first + 1;
+  int64_t band = rows / 2;
+  if (stride > 0 && 4 * ((band - 1) * stride + span) <= 5 * band * stride)
+    tiles[2] = band;
+  return true;
+}
+
 /// A depthwise NCHW convolution (each output channel reads its own input
 /// channel) whose image is a `tensor.pad` of a static NCHW tensor along H
 /// and W only: its consumer chain (the elementwise epilogue, or the
 /// convolution itself) is tiled one channel at a time, the convolution and
-/// the pad fused into the tile. Each channel's padded plane is then made
-/// right before its stencil reads it, a small buffer in L1/L2 (114 x 114
-/// floats for a 112x112 image), instead of a padded copy of the whole
-/// tensor written and read back through L3 (a 112x112x32 3x3 layer spent a
-/// quarter of its time in that copy). Returns the channel loops, whose
-/// bodies are then tiled like the function's.
+/// the pad fused into the tile. (One computed in NHWC between NCHW tensors,
+/// `nhwcFromNCHW`, is tiled the same way by blocks of channels, and rows.) Each
+/// channel's padded plane is then made right before its stencil reads it, a
+/// small buffer in L1/L2 (114 x 114 floats for a 112x112 image), instead of a
+/// padded copy of the whole tensor written and read back through L3 (a
+/// 112x112x32 3x3 layer spent a quarter of its time in that copy). Returns the
+/// channel loops, whose bodies are then tiled like the function's.
 SmallVector<scf::ForallOp> padDepthwisePerChannel(RewriterBase &rewriter,
                                                   func::FuncOp func) {
   SmallVector<scf::ForallOp> loops;
@@ -1070,6 +1330,12 @@ SmallVector<scf::ForallOp> padDepthwisePerChannel(RewriterBase &rewriter,
     if (!pad || !pad->hasOneUse() || !pad.getSourceType().hasStaticShape() ||
         pad.getSourceType().getRank() != 4 || !pad.getConstantPaddingValue())
       continue;
+    linalg::LinalgOp root;
+    SmallVector<int64_t> tiles;
+    if (nhwcFromNCHW(conv, pad, root, tiles)) {
+      (void)tileChannelsWithPad(rewriter, root, tiles, loops);
+      continue;
+    }
     bool hw = true;
     for (auto [d, lo, hi] :
          llvm::enumerate(pad.getStaticLow(), pad.getStaticHigh()))
@@ -1092,41 +1358,16 @@ SmallVector<scf::ForallOp> padDepthwisePerChannel(RewriterBase &rewriter,
                              : getAffineDimExpr(d, rewriter.getContext()));
     if (in.getResult(1).replaceDims(zeroUnit) != outC)
       continue;
-    linalg::LinalgOp root = conv;
+    root = conv;
     auto user = dyn_cast<linalg::GenericOp>(*conv->getUsers().begin());
     if (user && isAllParallel(user) && user->getBlock() == conv->getBlock() &&
         user.getNumLoops() == 4 &&
         llvm::all_of(user.getIndexingMapsArray(),
                      [](AffineMap m) { return m.isIdentity(); }))
       root = user;
-    SmallVector<int64_t> tiles(root.getNumLoops(), 0);
+    tiles.assign(root.getNumLoops(), 0);
     tiles[0] = tiles[1] = 1;
-    scf::SCFTilingOptions tiling;
-    tiling.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), tiles));
-    tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-    scf::SCFTileAndFuseOptions options;
-    options.setTilingOptions(tiling);
-    rewriter.setInsertionPoint(root);
-    FailureOr<scf::SCFTileAndFuseResult> result =
-        scf::tileConsumerAndFuseProducersUsingSCF(
-            rewriter, cast<TilingInterface>(root.getOperation()), options);
-    if (failed(result))
-      continue;
-    // (The originals, now unused, are erased by the caller.)
-    for (auto [orig, repl] : result->replacements)
-      rewriter.replaceAllUsesWith(orig, repl);
-    // The tiled pad sits in an `scf.if` on whether the slice is empty
-    // (statically not): fold it, then make the channel's padded plane a
-    // fill of its border and a copy, as at the top level.
-    auto loop = cast<scf::ForallOp>(result->loops.front().getOperation());
-    RewritePatternSet patterns(rewriter.getContext());
-    scf::IfOp::getCanonicalizationPatterns(patterns, rewriter.getContext());
-    (void)applyPatternsGreedily(loop.getOperation(), std::move(patterns));
-    SmallVector<tensor::PadOp> tiledPads;
-    loop->walk([&](tensor::PadOp p) { tiledPads.push_back(p); });
-    for (tensor::PadOp p : tiledPads)
-      (void)padAsFillAndCopy(rewriter, p);
-    loops.push_back(loop);
+    (void)tileChannelsWithPad(rewriter, root, tiles, loops);
   }
   return loops;
 }

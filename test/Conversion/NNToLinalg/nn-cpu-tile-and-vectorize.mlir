@@ -258,6 +258,39 @@ func.func @conv_out_nchw(%x: tensor<1x16x8x8xf32>, %w: tensor<32x16x3x3xf32>, %b
   return %1 : tensor<1x32x8x8xf32>
 }
 
+// A depthwise convolution between NCHW tensors whose rows are no multiple
+// of 16 computes in NHWC, one block of 16 channels at a time, and its rows
+// in two bands (2 blocks are too few for the threads): each (block, band)
+// makes its own padded NHWC image (its rows and their halo, 10 x 12 x 16)
+// right before its stencil reads it: the halo rows above (zero for the
+// first band) and below, the side columns, then the input's rows
+// transposed into the interior. The row counts are dynamic (the bands
+// clip at the image's edges); no empty-slice guard remains.
+// NCHW-LABEL: func.func @depthwise_nchw_bands
+// NCHW-NOT: tensor.pad
+// NCHW: scf.forall (%[[C:.+]], %[[H:.+]]) = (0, 0) to (32, 16) step (16, 8) shared_outs(%{{.+}}) -> (tensor<1x32x16x10xf32>)
+// NCHW-NOT: scf.if
+// NCHW:   %[[X:.+]] = tensor.extract_slice %arg0[0, %[[C]], %{{.+}}, 0] [1, 16, %[[ROWS:.+]], 10]
+// NCHW:   bufferization.alloc_tensor() : tensor<1x10x12x16xf32>
+// NCHW:   scf.forall (%{{.+}}) in (%{{.+}}) {{.*}} -> (tensor<1x?x12x16xf32>)
+// NCHW:   scf.forall (%{{.+}}) in (%{{.+}}) {{.*}} -> (tensor<1x?x12x16xf32>)
+// NCHW:   scf.forall (%{{.+}}) in (%[[ROWS]]) {{.*}} -> (tensor<1x?x1x16xf32>)
+// NCHW:   scf.forall (%{{.+}}) in (%[[ROWS]]) {{.*}} -> (tensor<1x?x1x16xf32>)
+// NCHW:   scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) = (0, 0, 0) to (%[[ROWS]], 10, 16) step (1, 5, 8)
+// NCHW:     vector.transfer_read %{{.+}} : tensor<1x8x1x5xf32>, vector<1x1x5x8xf32>
+// NCHW:   scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (8, 10) step (1, 5)
+// NCHW:     vector.fma %{{.+}}, %{{.+}}, %{{.+}} : vector<5x16xf32>
+// NCHW:     arith.maximumf %{{.+}}, %{{.+}} fastmath<nsz> : vector<5x16xf32>
+// NCHW:     vector.transfer_read {{.*}} : tensor<1x1x5x16xf32>, vector<1x16x1x5xf32>
+// NCHW-NOT: scf.if
+// NCHW-NOT: linalg.transpose
+// NCHW: return
+func.func @depthwise_nchw_bands(%x: tensor<1x32x16x10xf32>, %w: tensor<32x1x3x3xf32>, %b: tensor<32xf32>) -> tensor<1x32x16x10xf32> {
+  %0 = nn.conv2d %x, %w bias(%b) layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 32} : (tensor<1x32x16x10xf32>, tensor<32x1x3x3xf32>, tensor<32xf32>) -> tensor<1x32x16x10xf32>
+  %1 = nn.relu %0 : tensor<1x32x16x10xf32>
+  return %1 : tensor<1x32x16x10xf32>
+}
+
 // An unpadded NCHW 1x1 convolution reads its image through its indexing
 // map (the image's transpose folded in) and writes its output transposed
 // from the register blocks: one loop nest, no transposes.
