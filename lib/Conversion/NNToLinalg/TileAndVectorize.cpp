@@ -640,11 +640,17 @@ int64_t staticBytes(Value v) {
   return t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
 }
 
+bool windowOnlyReductions(linalg::LinalgOp op);
+
 /// Tile-loop order for a root whose contraction reads more weight than
 /// activation (deep layers: a 3x3x512x512 filter against a 7x7 image): the
 /// output-channel (vector) loop goes outermost, so that each block of the
 /// weights is read once and stays in cache while all output pixels use it,
-/// instead of streaming all the weights once per pixel row.
+/// instead of streaming all the weights once per pixel row. So too for a
+/// depthwise convolution in NHWC: a block of 32 channels slides its window
+/// over the image with that block's rows and taps in L1 (7x7 over 14 x 32
+/// pixels x channels and its filter: 19 KB), where all channels of a
+/// window (56 KB for 96 channels) do not fit.
 std::optional<SmallVector<int64_t>> weightOuterOrder(linalg::LinalgOp root,
                                                      ArrayRef<int64_t> tiles) {
   linalg::LinalgOp contraction = isContraction(root) ? root : nullptr;
@@ -682,7 +688,9 @@ std::optional<SmallVector<int64_t>> weightOuterOrder(linalg::LinalgOp root,
                      [&](AffineExpr e) { return e == cVec; });
     (hasVec ? weight : act) = in->get();
   }
-  if (!weight || !act || staticBytes(weight) <= staticBytes(act))
+  if (!weight || !act ||
+      (staticBytes(weight) <= staticBytes(act) &&
+       !windowOnlyReductions(contraction)))
     return std::nullopt;
   // Tiled loops (non-zero tile sizes) in order, the vector loop first.
   SmallVector<int64_t> order;
