@@ -1218,6 +1218,32 @@ LogicalResult tileChannelsWithPad(RewriterBase &rewriter, linalg::LinalgOp root,
 
 bool windowOnlyReductions(linalg::LinalgOp op);
 
+/// Whether the image (input 0) of convolution `conv` reads, along its
+/// dimension `imageDim`, the output's channel `outC`: f, or f + c with the
+/// per-group channel loop c of extent 1 (f floordiv 1 * 1 + c, simplified).
+bool imageChannelIsOutputChannel(linalg::GenericOp conv, unsigned imageDim,
+                                 AffineDimExpr outC) {
+  AffineMap in = conv.getMatchingIndexingMap(conv.getDpsInputOperand(0));
+  SmallVector<int64_t> ranges = conv.getStaticLoopRanges();
+  SmallVector<AffineExpr> zeroUnit;
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    zeroUnit.push_back(ranges[d] == 1 && d != outC.getPosition()
+                           ? getAffineConstantExpr(0, conv.getContext())
+                           : getAffineDimExpr(d, conv.getContext()));
+  return in.getResult(imageDim).replaceDims(zeroUnit) == outC;
+}
+
+/// Whether `op` is an elementwise op of 4 loops in `block` whose operands
+/// all share its iteration space (identity maps): an epilogue that a tile
+/// of the convolution before it can take in.
+bool isIdentityEpilogue(Operation *op, Block *block) {
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  return g && isAllParallel(g) && g->getBlock() == block &&
+         g.getNumLoops() == 4 &&
+         llvm::all_of(g.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); });
+}
+
 /// Whether `conv` (its image `pad`) is a depthwise convolution computed in
 /// NHWC for NCHW tensors: the image is the pad along H and W of a layout
 /// transpose of an NCHW tensor read by nothing else, and the result goes
@@ -1238,27 +1264,15 @@ bool nhwcFromNCHW(linalg::GenericOp conv, tensor::PadOp pad,
   AffineMap inMap = conv.getMatchingIndexingMap(conv.getDpsInputOperand(0));
   AffineMap out = conv.getIndexingMapMatchingResult(conv->getResult(0));
   auto outC = dyn_cast<AffineDimExpr>(out.getResult(3));
-  if (!outC)
+  if (!outC || !imageChannelIsOutputChannel(conv, 3, outC))
     return false;
   SmallVector<int64_t> ranges = conv.getStaticLoopRanges();
-  SmallVector<AffineExpr> zeroUnit;
-  for (unsigned d = 0; d < ranges.size(); ++d)
-    zeroUnit.push_back(ranges[d] == 1 && d != outC.getPosition()
-                           ? getAffineConstantExpr(0, conv.getContext())
-                           : getAffineDimExpr(d, conv.getContext()));
-  if (inMap.getResult(3).replaceDims(zeroUnit) != outC)
-    return false;
   // The epilogue in NHWC (elementwise ops, each the only reader of the
   // one before), then the transpose back.
+  Block *convBlock = conv->getBlock();
   Operation *last = conv;
-  auto identityEpilogue = [&](Operation *user) {
-    auto g = dyn_cast<linalg::GenericOp>(user);
-    return g && isAllParallel(g) && g->getBlock() == conv->getBlock() &&
-           g.getNumLoops() == 4 &&
-           llvm::all_of(g.getIndexingMapsArray(),
-                        [](AffineMap m) { return m.isIdentity(); });
-  };
-  while (last->hasOneUse() && identityEpilogue(*last->getUsers().begin()))
+  while (last->hasOneUse() &&
+         isIdentityEpilogue(*last->getUsers().begin(), convBlock))
     last = *last->getUsers().begin();
   if (!last->hasOneUse())
     return false;
@@ -1267,7 +1281,8 @@ bool nhwcFromNCHW(linalg::GenericOp conv, tensor::PadOp pad,
       back.getPermutation() != ArrayRef<int64_t>{0, 3, 1, 2})
     return false;
   root = back;
-  if (back->hasOneUse() && identityEpilogue(*back->getUsers().begin()))
+  if (back->hasOneUse() &&
+      isIdentityEpilogue(*back->getUsers().begin(), convBlock))
     root = cast<linalg::LinalgOp>(*back->getUsers().begin());
   RankedTensorType padded = pad.getResultType();
   int64_t channels = padded.getDimSize(3);
@@ -1350,29 +1365,16 @@ SmallVector<scf::ForallOp> padDepthwisePerChannel(RewriterBase &rewriter,
       hw &= d >= 2 || (lo == 0 && hi == 0);
     if (!hw)
       continue;
-    AffineMap in = conv.getMatchingIndexingMap(conv.getDpsInputOperand(0));
     AffineMap out = conv.getIndexingMapMatchingResult(conv->getResult(0));
     auto outC = dyn_cast<AffineDimExpr>(out.getResult(1));
     auto outW = dyn_cast<AffineDimExpr>(out.getResult(3));
-    if (!outC || !outW || outW.getPosition() != 3)
-      continue;
-    // The image's channel: f, or f + c with the per-group channel loop c
-    // of extent 1 (f floordiv 1 * 1 + c, simplified).
-    SmallVector<int64_t> ranges = conv.getStaticLoopRanges();
-    SmallVector<AffineExpr> zeroUnit;
-    for (unsigned d = 0; d < ranges.size(); ++d)
-      zeroUnit.push_back(ranges[d] == 1 && d != outC.getPosition()
-                             ? getAffineConstantExpr(0, rewriter.getContext())
-                             : getAffineDimExpr(d, rewriter.getContext()));
-    if (in.getResult(1).replaceDims(zeroUnit) != outC)
+    if (!outC || !outW || outW.getPosition() != 3 ||
+        !imageChannelIsOutputChannel(conv, 1, outC))
       continue;
     root = conv;
-    auto user = dyn_cast<linalg::GenericOp>(*conv->getUsers().begin());
-    if (user && isAllParallel(user) && user->getBlock() == conv->getBlock() &&
-        user.getNumLoops() == 4 &&
-        llvm::all_of(user.getIndexingMapsArray(),
-                     [](AffineMap m) { return m.isIdentity(); }))
-      root = user;
+    Operation *user = *conv->getUsers().begin();
+    if (isIdentityEpilogue(user, conv->getBlock()))
+      root = cast<linalg::LinalgOp>(user);
     tiles.assign(root.getNumLoops(), 0);
     tiles[0] = tiles[1] = 1;
     (void)tileChannelsWithPad(rewriter, root, tiles, loops);
