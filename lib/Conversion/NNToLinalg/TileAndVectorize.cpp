@@ -1133,7 +1133,9 @@ std::optional<int64_t> evaluate(Value v, const DenseMap<Value, int64_t> &env,
 }
 
 /// Whether the condition of `guard` (inside `loop`, of static bounds) is
-/// false in every iteration of the loop (at most 256 of them).
+/// false in every iteration of the loop: evaluated for every combination
+/// of the induction variables that it depends on (at most 256; a row
+/// band's guard depends on the band's only, not on the batch or channels).
 bool guardNeverTaken(scf::ForallOp loop, scf::IfOp guard) {
   std::optional<SmallVector<int64_t>> lbs =
       getConstantIntValues(loop.getMixedLowerBound());
@@ -1143,21 +1145,42 @@ bool guardNeverTaken(scf::ForallOp loop, scf::IfOp guard) {
       getConstantIntValues(loop.getMixedStep());
   if (!lbs || !ubs || !steps)
     return false;
+  // The loop's induction variables that the condition reads.
+  llvm::SmallDenseSet<Value> used;
+  SmallVector<Value> work = {guard.getCondition()};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() == loop.getBody())
+        used.insert(arg);
+    } else if (Operation *def = v.getDefiningOp();
+               def && loop->isProperAncestor(def) && seen.insert(def).second) {
+      llvm::append_range(work, def->getOperands());
+    }
+  }
+  SmallVector<unsigned> dims;
   int64_t count = 1;
-  for (auto [lb, ub, step] : llvm::zip(*lbs, *ubs, *steps))
+  for (auto [d, arg] : llvm::enumerate(loop.getInductionVars())) {
+    if (!used.contains(arg))
+      continue;
+    int64_t lb = (*lbs)[d], ub = (*ubs)[d], step = (*steps)[d];
     count *= step > 0 && ub > lb ? llvm::divideCeil(ub - lb, step) : 0;
+    dims.push_back(d);
+  }
   if (count == 0 || count > 256)
     return false;
   DenseMap<Value, int64_t> env;
   SmallVector<int64_t> iv(*lbs);
   for (int64_t n = 0; n < count; ++n) {
-    for (auto [arg, value] : llvm::zip(loop.getInductionVars(), iv))
-      env[arg] = value;
+    for (unsigned d : dims)
+      env[loop.getInductionVars()[d]] = iv[d];
     std::optional<int64_t> taken = evaluate(guard.getCondition(), env);
     if (!taken || *taken != 0)
       return false;
-    // Next iteration, innermost loop fastest.
-    for (int64_t d = iv.size() - 1; d >= 0; --d) {
+    // Next combination, the innermost loop fastest.
+    for (int64_t k = dims.size() - 1; k >= 0; --k) {
+      unsigned d = dims[k];
       iv[d] += (*steps)[d];
       if (iv[d] < (*ubs)[d])
         break;

@@ -291,6 +291,17 @@ func.func @depthwise_nchw_bands(%x: tensor<1x32x16x10xf32>, %w: tensor<32x1x3x3x
   return %1 : tensor<1x32x16x10xf32>
 }
 
+// The bands' guard depends on the band only: 50 images x 3 blocks x 2
+// bands (300 tiles) evaluate it for the 2 bands, and it folds.
+// NCHW-LABEL: func.func @depthwise_nchw_bands_batch
+// NCHW: scf.forall (%{{.+}}, %{{.+}}, %{{.+}}) = (0, 0, 0) to (50, 96, 16) step (1, 32, 8)
+// NCHW-NOT: scf.if
+// NCHW: return
+func.func @depthwise_nchw_bands_batch(%x: tensor<50x96x16x10xf32>, %w: tensor<96x1x3x3xf32>) -> tensor<50x96x16x10xf32> {
+  %0 = nn.conv2d %x, %w layout(nchw) {padding = array<i64: 1, 1, 1, 1>, groups = 96} : (tensor<50x96x16x10xf32>, tensor<96x1x3x3xf32>) -> tensor<50x96x16x10xf32>
+  return %0 : tensor<50x96x16x10xf32>
+}
+
 // An unpadded NCHW 1x1 convolution reads its image through its indexing
 // map (the image's transpose folded in) and writes its output transposed
 // from the register blocks: one loop nest, no transposes.
