@@ -1200,15 +1200,11 @@ LogicalResult tileChannelsWithPad(RewriterBase &rewriter, linalg::LinalgOp root,
   tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   scf::SCFTileAndFuseOptions options;
   options.setTilingOptions(tiling);
-  rewriter.setInsertionPoint(root);
+  // (The originals, now unused, are erased by the caller.)
   FailureOr<scf::SCFTileAndFuseResult> result =
-      scf::tileConsumerAndFuseProducersUsingSCF(
-          rewriter, cast<TilingInterface>(root.getOperation()), options);
+      tileAndFuse(rewriter, root, options);
   if (failed(result))
     return failure();
-  // (The originals, now unused, are erased by the caller.)
-  for (auto [orig, repl] : result->replacements)
-    rewriter.replaceAllUsesWith(orig, repl);
   // The tiled pad sits in an `scf.if` on whether its slice of the source
   // is empty: fold it (a whole plane: statically not; a band of rows, of
   // dynamic extent: evaluated for each iteration), then make the tile's
