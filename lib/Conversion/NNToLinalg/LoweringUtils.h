@@ -77,6 +77,11 @@ mlir::Value transposed(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 void populateWinogradConvLowering(mlir::RewritePatternSet &patterns,
                                   int64_t maxFilterBytes);
 
+/// math.exp on f32 scalars and vectors as a short polynomial
+/// (ExpApproximation.cpp): 13 ops where MLIR's approximation takes ~21.
+void populateExpF32Approximation(mlir::RewritePatternSet &patterns,
+                                 mlir::PatternBenefit benefit);
+
 } // namespace acc::detail
 
 #endif // ACC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H

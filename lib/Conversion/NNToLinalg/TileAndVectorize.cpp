@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LoweringUtils.h"
 #include "acc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -2170,6 +2171,8 @@ struct NNCPUTileAndVectorizePass
     // Other scalar math keeps libm.
     {
       RewritePatternSet approx(ctx);
+      // f32 exp: acc's shorter polynomial first (ExpApproximation.cpp).
+      acc::detail::populateExpF32Approximation(approx, /*benefit=*/2);
       populateMathPolynomialApproximationPatterns(approx, [](StringRef name) {
         return name == math::ExpOp::getOperationName() ||
                name == math::TanhOp::getOperationName() ||

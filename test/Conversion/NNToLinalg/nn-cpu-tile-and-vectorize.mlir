@@ -441,8 +441,8 @@ func.func @dynamic_rows_linear(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>) -> t
 
 // A softmax over a dynamic row length: its row statistics keep a dynamic
 // extent and are not vectorized here, but their exp is the same polynomial
-// as the vectorized tiles' (math.floor and FMAs, no libm expf call per
-// element), so LLVM vectorizes those loops. The normalisation's 16-wide
+// as the vectorized tiles' (FMAs and a shift into the exponent field, no
+// libm expf call per element), so LLVM vectorizes those loops. The normalisation's 16-wide
 // tiles (the last one partial) run at their static bound: each operand is
 // read with a mask (zeros past the row's end), the tile is one vector, and
 // the valid part is kept; read through the broadcast row statistics, it
@@ -450,12 +450,14 @@ func.func @dynamic_rows_linear(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>) -> t
 // CHECK-LABEL: func.func @dynamic_row_length_softmax
 // CHECK-NOT: math.exp
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
-// CHECK:   math.floor %{{.+}} : f32
+// CHECK:   math.fma %{{.+}} : f32
+// CHECK:   arith.shli %{{.+}} : i32
 // CHECK-NOT: math.exp
 // CHECK: scf.forall (%{{.+}}, %{{.+}}) = (0, 0) to (64, %{{.+}}) step (1, 16)
 // CHECK:   %[[MASK:.+]] = vector.create_mask %c1, %{{.+}} : vector<1x16xi1>
 // CHECK:   vector.transfer_read %{{.+}}[%c0, %c0], %{{.+}}, %[[MASK]] {{.*}} : tensor<1x?xf32>, vector<1x16xf32>
-// CHECK:   math.floor %{{.+}} : vector<16xf32>
+// CHECK:   math.fma %{{.+}} : vector<16xf32>
+// CHECK:   arith.shli %{{.+}} : vector<16xi32>
 // CHECK:   arith.divf %{{.+}}, %{{.+}} : vector<16xf32>
 // CHECK-NOT: math.exp
 // CHECK: return
