@@ -593,6 +593,36 @@ SmallVector<int64_t> rowTile(linalg::LinalgOp op, int64_t width) {
   return tiles;
 }
 
+/// Tile sizes that cut a static transpose that moves the input's contiguous
+/// dimension (a query block turned [D, bq] in attention) into square
+/// blocks of min(width, 8): each block is read with whole-row loads and
+/// transposed in registers (shuffles), where rows of the result would each
+/// gather a strided column element by element. Empty otherwise, and for
+/// a transpose small enough to be vectorized whole (a register block's
+/// 8 x 32 on its way out), which is transposed in registers as it is.
+SmallVector<int64_t> squareTransposeTile(linalg::LinalgOp op, int64_t width) {
+  auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation());
+  if (!transpose)
+    return {};
+  ArrayRef<int64_t> perm = transpose.getPermutation();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t n = ranges.size(), side = std::min<int64_t>(width, 8);
+  int64_t total = 1;
+  for (int64_t r : ranges)
+    total *= r;
+  if (total <= kMaxVectorElements)
+    return {};
+  // Output dim `srcDim` reads the input's last dim.
+  int64_t srcDim = std::find(perm.begin(), perm.end(), n - 1) - perm.begin();
+  if (n < 2 || srcDim == n - 1 || ranges[n - 1] % side != 0 ||
+      ranges[srcDim] % side != 0)
+    return {};
+  SmallVector<int64_t> tiles(n, 1);
+  tiles[n - 1] = side;
+  tiles[srcDim] = side;
+  return tiles;
+}
+
 /// Tile sizes for a plain reduction root (a norm's statistics, a global
 /// pool): each parallel loop cut into single rows, except the output's
 /// innermost loop when it is also the input's contiguous one (channels of
@@ -2044,7 +2074,9 @@ struct NNCPUTileAndVectorizePass
                                SmallVector<int64_t>(t.getNumLoops(), 0));
         continue;
       }
-      SmallVector<int64_t> tiles = rowTile(op, vectorWidth);
+      SmallVector<int64_t> tiles = squareTransposeTile(op, vectorWidth);
+      if (tiles.empty())
+        tiles = rowTile(op, vectorWidth);
       if (tiles.empty())
         continue;
       scf::SCFTilingOptions tiling;

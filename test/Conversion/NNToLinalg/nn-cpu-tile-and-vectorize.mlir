@@ -469,8 +469,14 @@ func.func @dynamic_row_length_softmax(%x: tensor<64x?xf32>) -> tensor<64x?xf32> 
 // A sliding window's key-major score block [32 keys, 32 queries]: its row
 // max and sum reduce over the outer (key) loop, column reductions, which
 // are vectorized whole over a vector of queries (32 rows of 16 lanes,
-// beyond the 256-element limit of other ops) instead of left scalar.
+// beyond the 256-element limit of other ops) instead of left scalar. The
+// query block's transpose ([32, 64] -> [64, 32], once per query block) goes
+// in 8 x 8 blocks transposed in registers: rows of 32 would each gather a
+// strided column element by element.
 // CHECK-LABEL: func.func @window_column_reductions
+// CHECK: scf.for %{{.+}} = %c0 to %c64 step %c8
+// CHECK:   scf.for %{{.+}} = %c0 to %c32 step %c8
+// CHECK:     vector.transfer_read %{{.+}} permutation_map = #{{.+}} : tensor<8x8xf32>, vector<8x8xf32>
 // CHECK: scf.for %{{.+}} = %c0 to %c32 step %c16
 // CHECK:   vector.multi_reduction <maxnumf>, %{{.+}}, %{{.+}} [0] : vector<32x16xf32> to vector<16xf32>
 // CHECK: scf.for %{{.+}} = %c0 to %c32 step %c16
