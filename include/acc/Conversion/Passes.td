@@ -372,7 +372,11 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
       sliding window: the window), so a windowed attention does work linear
       in N; the mask is computed only inside blocks that cross its edge.
       f16 and bf16 attention computes its scores, running max and sum and
-      output accumulator in f32 (the output is truncated once).
+      output accumulator in f32 (the output is truncated once). A sliding
+      window's key blocks each prefetch a share of the rows that the next
+      query block will read first (its queries, its newest keys and
+      values: `memref.prefetch` through `bufferization.to_buffer` views of
+      the operands; option `attention-prefetch`).
 
     `nn.block` must have been inlined (`nn-inline-blocks`). Ops or shapes
     that cannot be lowered yet get an error naming the op and the reason.
@@ -382,6 +386,10 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
            "Query rows per attention tile">,
     Option<"keyBlock", "key-block", "int64_t", /*default=*/"64",
            "Keys per attention tile">,
+    Option<"attentionPrefetch", "attention-prefetch", "bool",
+           /*default=*/"true",
+           "Sliding-window attention: each key block prefetches a share of "
+           "the next query block's query, key and value rows">,
     Option<"nchwConvAsNHWC", "nchw-conv-as-nhwc", "bool", /*default=*/"true",
            "Compute NCHW convolutions and pooling in NHWC (transposes "
            "around an NHWC op, whose channels vectorize)">,
@@ -396,6 +404,7 @@ def NNLowerToLinalg : Pass<"nn-lower-to-linalg"> {
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect"
   ];

@@ -1157,7 +1157,7 @@ struct WindowMergeLowering : public OpRewritePattern<WindowMergeOp> {
 // Attention lives in its own file; it is the one op with a loop nest.
 namespace acc::detail {
 void populateAttentionLowering(RewritePatternSet &patterns, int64_t queryBlock,
-                               int64_t keyBlock);
+                               int64_t keyBlock, bool prefetch);
 } // namespace acc::detail
 
 namespace {
@@ -1329,7 +1329,8 @@ struct NNLowerToLinalgPass
     patterns.add<Conv2DLowering, PoolLowering<MaxPool2DOp, true>,
                  PoolLowering<AvgPool2DOp, false>, GlobalAvgPoolLowering>(
         ctx, nchwConvAsNHWC);
-    acc::detail::populateAttentionLowering(patterns, queryBlock, keyBlock);
+    acc::detail::populateAttentionLowering(patterns, queryBlock, keyBlock,
+                                           attentionPrefetch);
     acc::detail::populateWinogradConvLowering(patterns, winogradMaxFilterBytes);
 
     ConversionTarget target(*ctx);

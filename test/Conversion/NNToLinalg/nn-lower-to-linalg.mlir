@@ -1,5 +1,6 @@
 // RUN: acc-opt %s -nn-lower-to-linalg=nchw-conv-as-nhwc=false -canonicalize -split-input-file | FileCheck %s
 // RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -split-input-file | FileCheck %s --check-prefix=NHWC
+// RUN: acc-opt %s -nn-lower-to-linalg=attention-prefetch=false -canonicalize -split-input-file | FileCheck %s --check-prefix=NOPF
 
 // Flash attention: tiled over query blocks and key/value blocks with an
 // online softmax. No Nq x Nk tensor exists anywhere: tiles are 64 x 256
@@ -102,6 +103,54 @@ func.func @attention_causal(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64x
 func.func @attention_window(%q: tensor<1x8x4096x64xf32>, %k: tensor<1x8x4096x64xf32>, %v: tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32> {
   %0 = nn.attention %q, %k, %v mask(sliding_window) {window = 256} : (tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>, tensor<1x8x4096x64xf32>) -> tensor<1x8x4096x64xf32>
   return %0 : tensor<1x8x4096x64xf32>
+}
+
+// -----
+
+// Each key block of a sliding window prefetches a share of the next query
+// block's rows: 4 of its 32 query rows (2 heads of 512: rows i0 + 32 + r,
+// clamped to the last row), 4 of its newest key rows and 4 of its value
+// rows, a prefetch per cache line (4 per 64-float row), so that the 10 key
+// blocks of a query block fetch all 32. The operands are viewed as
+// identity-layout buffers (function arguments).
+// CHECK-LABEL: func.func @attention_window_prefetch
+// CHECK: scf.forall (%[[H:.+]], %[[I0:.+]]) = (0, 0) to (2, 512) step (1, 32)
+// CHECK:   scf.for %[[J0:.+]] = %[[FROM:.+]] to %{{.+}} step %c32
+// CHECK:     %[[QB:.+]] = bufferization.to_buffer %arg0 read_only : tensor<1x2x512x64xf32> to memref<1x2x512x64xf32>
+// CHECK:     %[[ROW:.+]] = arith.minui %{{.+}}, %c511 : index
+// CHECK:     memref.prefetch %[[QB]][%c0, %[[H]], %[[ROW]], %c0], read, locality<3>, data
+// CHECK:     memref.prefetch %[[QB]][%c0, %[[H]], %[[ROW]], %c16], read, locality<3>, data
+// CHECK:     memref.prefetch %[[QB]][%c0, %[[H]], %[[ROW]], %c32], read, locality<3>, data
+// CHECK:     memref.prefetch %[[QB]][%c0, %[[H]], %[[ROW]], %c48], read, locality<3>, data
+// CHECK:     bufferization.to_buffer %arg1 read_only
+// CHECK:     bufferization.to_buffer %arg2 read_only
+// CHECK-COUNT-16: memref.prefetch %{{.+}}, read, locality<3>, data
+// CHECK-NOT: memref.prefetch
+// CHECK:     linalg.generic
+// NOPF-LABEL: func.func @attention_window_prefetch
+// NOPF-NOT: memref.prefetch
+// NOPF: return
+func.func @attention_window_prefetch(%q: tensor<1x2x512x64xf32>, %k: tensor<1x2x512x64xf32>, %v: tensor<1x2x512x64xf32>) -> tensor<1x2x512x64xf32> {
+  %0 = nn.attention %q, %k, %v mask(sliding_window) {window = 256} : (tensor<1x2x512x64xf32>, tensor<1x2x512x64xf32>, tensor<1x2x512x64xf32>) -> tensor<1x2x512x64xf32>
+  return %0 : tensor<1x2x512x64xf32>
+}
+
+// -----
+
+// Operands that are slices of a larger tensor (a fused QKV projection)
+// have strided buffers: viewed with the identity layout they would be
+// copied whole, with a dynamic one every other access to them would get
+// dynamic strides. They are not prefetched.
+// CHECK-LABEL: func.func @attention_window_slices_not_prefetched
+// CHECK-NOT: bufferization.to_buffer
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @attention_window_slices_not_prefetched(%qkv: tensor<1x2x512x192xf32>) -> tensor<1x2x512x64xf32> {
+  %q = tensor.extract_slice %qkv[0, 0, 0, 0] [1, 2, 512, 64] [1, 1, 1, 1] : tensor<1x2x512x192xf32> to tensor<1x2x512x64xf32>
+  %k = tensor.extract_slice %qkv[0, 0, 0, 64] [1, 2, 512, 64] [1, 1, 1, 1] : tensor<1x2x512x192xf32> to tensor<1x2x512x64xf32>
+  %v = tensor.extract_slice %qkv[0, 0, 0, 128] [1, 2, 512, 64] [1, 1, 1, 1] : tensor<1x2x512x192xf32> to tensor<1x2x512x64xf32>
+  %0 = nn.attention %q, %k, %v mask(sliding_window) {window = 256} : (tensor<1x2x512x64xf32>, tensor<1x2x512x64xf32>, tensor<1x2x512x64xf32>) -> tensor<1x2x512x64xf32>
+  return %0 : tensor<1x2x512x64xf32>
 }
 
 // -----
