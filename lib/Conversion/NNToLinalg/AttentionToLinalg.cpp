@@ -462,7 +462,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // thread and from 6.14 to 5.89 on two (N = 1024 1.4% on one thread):
     // four rows per key block in L1; two rows per block (the last third of
     // the rows unfetched) and eight (in bursts) were 3% slower, prefetches
-    // into L2 3%, the output rows prefetched for writing the same.
+    // into L2 3%; prefetching the output rows for writing made no
+    // difference.
     bool prefetchRows = prefetch && kind == MaskKind::SlidingWindow &&
                         keyMajor && packGroup == 1 && !dynQ && !dynK;
     auto prefetchNextBlock = [&](Value j0, Value from, int64_t blk) {

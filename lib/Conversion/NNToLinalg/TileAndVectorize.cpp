@@ -597,12 +597,14 @@ SmallVector<int64_t> rowTile(linalg::LinalgOp op, int64_t width) {
 /// dimension (a query block turned [D, bq] in attention) into square
 /// blocks of min(width, 8): each block is read with whole-row loads and
 /// transposed in registers (shuffles), where rows of the result would each
-/// gather a strided column element by element. Empty otherwise, and for
-/// a transpose small enough to be vectorized whole (a register block's
-/// 8 x 32 on its way out), which is transposed in registers as it is.
+/// gather a strided column element by element (the blocks of a root
+/// transpose in `registerTile`, for a transpose inside a loop). Empty
+/// otherwise, and for a transpose small enough to be vectorized whole (a
+/// register block's 8 x 32 on its way out), which is transposed in
+/// registers as it is.
 SmallVector<int64_t> squareTransposeTile(linalg::LinalgOp op, int64_t width) {
   auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation());
-  if (!transpose)
+  if (!transpose || transpose.getPermutation().size() < 2)
     return {};
   ArrayRef<int64_t> perm = transpose.getPermutation();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -610,12 +612,10 @@ SmallVector<int64_t> squareTransposeTile(linalg::LinalgOp op, int64_t width) {
   int64_t total = 1;
   for (int64_t r : ranges)
     total *= r;
-  if (total <= kMaxVectorElements)
-    return {};
   // Output dim `srcDim` reads the input's last dim.
   int64_t srcDim = std::find(perm.begin(), perm.end(), n - 1) - perm.begin();
-  if (n < 2 || srcDim == n - 1 || ranges[n - 1] % side != 0 ||
-      ranges[srcDim] % side != 0)
+  if (total <= kMaxVectorElements || srcDim == n - 1 ||
+      ranges[n - 1] % side != 0 || ranges[srcDim] % side != 0)
     return {};
   SmallVector<int64_t> tiles(n, 1);
   tiles[n - 1] = side;
