@@ -464,8 +464,10 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // the rows unfetched) and eight (in bursts) were 3% slower, prefetches
     // into L2 3%; prefetching the output rows for writing made no
     // difference.
+    // (Static lengths with a next query block: not decoding.)
     bool prefetchRows = prefetch && kind == MaskKind::SlidingWindow &&
-                        keyMajor && packGroup == 1 && !dynQ && !dynK;
+                        keyMajor && packGroup == 1 && !dynQ && !dynK &&
+                        nqPad > qBlock;
     auto prefetchNextBlock = [&](Value j0, Value from, int64_t blk) {
       // Key blocks per query block: window + bq - 1 keys, and one more for
       // the alignment of the first.

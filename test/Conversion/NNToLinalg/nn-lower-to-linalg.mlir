@@ -155,6 +155,17 @@ func.func @attention_window_slices_not_prefetched(%qkv: tensor<1x2x512x192xf32>)
 
 // -----
 
+// Decoding (one query) has no next query block to prefetch for.
+// CHECK-LABEL: func.func @attention_window_decode_not_prefetched
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @attention_window_decode_not_prefetched(%q: tensor<1x2x1x64xf32>, %k: tensor<1x2x512x64xf32>, %v: tensor<1x2x512x64xf32>) -> tensor<1x2x1x64xf32> {
+  %0 = nn.attention %q, %k, %v mask(sliding_window) {window = 256} : (tensor<1x2x1x64xf32>, tensor<1x2x512x64xf32>, tensor<1x2x512x64xf32>) -> tensor<1x2x1x64xf32>
+  return %0 : tensor<1x2x1x64xf32>
+}
+
+// -----
+
 // Fewer queries than a block (decoding) are key-major too: the query block
 // is transposed, the keys are read in place (no Kᵀ of all 1024 keys for 16
 // queries), 256 keys at a time, and the row max reduces over the key rows.
