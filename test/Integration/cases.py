@@ -476,9 +476,6 @@ def attention_cases():
         attention_case("attn_wide_key_blocks", 1, 2, 2, 128, 512, 16, 16),
         attention_case("attn_wide_key_blocks_mask", 1, 1, 1, 70, 256, 8, 8,
                        mask_shape=(70, 256)),
-        # Heads whose keys and values take 4 MiB (2048 x 256 each) go in two
-        # halves of query blocks, outermost (threads share a head's K and V).
-        attention_case("attn_full_halves", 1, 2, 1, 2048, 2048, 256, 256, tol=5e-5),
     ]
 
 

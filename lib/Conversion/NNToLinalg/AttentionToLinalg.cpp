@@ -371,50 +371,17 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
                  ? OpFoldResult(v)
                  : OpFoldResult(b.getIndexAttr(t.getDimSize(dim)));
     };
-    // Full attention: the query blocks go in two halves, outermost, so that
-    // the threads (each given a contiguous run of tiles) work on the same
-    // heads at the same time, one half each, and share each head's stream
-    // of K and V through the last-level cache; split by heads, two threads
-    // streamed two heads' keys and values at once (16 MiB at N = 16384,
-    // against this machine's share of a 32 MiB L3). N = 16384 on two
-    // threads 1303-1324 -> 1240-1251 ms; N = 4096 (2 MiB per head)
-    // unchanged, so only heads whose keys and values take 4 MiB or more.
-    // (Not causal attention: its second half of queries does three times
-    // the first half's work.)
-    int64_t headBytes = -1;
-    {
-      auto kt0 = cast<RankedTensorType>(k.getType());
-      auto vt0 = cast<RankedTensorType>(v.getType());
-      if (kt0.hasStaticShape() && vt0.hasStaticShape())
-        headBytes = kt0.getDimSize(2) *
-                    (kt0.getDimSize(3) * kt0.getElementTypeBitWidth() +
-                     vt0.getDimSize(3) * vt0.getElementTypeBitWidth()) /
-                    8;
-    }
-    bool halves = kind == MaskKind::None && !dynQ && headBytes >= (4 << 20) &&
-                  nqPad % (2 * qBlock) == 0;
-    SmallVector<OpFoldResult> lbs(halves ? 4 : 3, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> lbs(3, b.getIndexAttr(0));
     SmallVector<OpFoldResult> ubs = {folded(B, 0, qt), folded(Hq, 1, qt),
                                      folded(Nq, 2, qt)};
     SmallVector<OpFoldResult> steps = {b.getIndexAttr(1), b.getIndexAttr(1),
                                        b.getIndexAttr(qBlock)};
-    if (halves) {
-      ubs = {b.getIndexAttr(2), folded(B, 0, qt), folded(Hq, 1, qt),
-             b.getIndexAttr(nqPad / 2)};
-      steps.insert(steps.begin(), b.getIndexAttr(1));
-    }
     auto tiles = scf::ForallOp::create(b, loc, lbs, ubs, steps,
                                        ValueRange{out0}, std::nullopt);
     b.setInsertionPointToStart(tiles.getBody());
-    unsigned o = halves ? 1 : 0;
-    Value bi = tiles.getInductionVar(o), hi = tiles.getInductionVar(o + 1);
+    Value bi = tiles.getInductionVar(0), hi = tiles.getInductionVar(1);
     Value hk = arith::DivUIOp::create(b, loc, hi, group);
-    Value i0 = tiles.getInductionVar(o + 2);
-    if (halves)
-      i0 = arith::AddIOp::create(
-          b, loc, i0,
-          arith::MulIOp::create(b, loc, tiles.getInductionVar(0),
-                                cstIdx(b, loc, nqPad / 2)));
+    Value i0 = tiles.getInductionVar(2);
     Value outAcc = tiles.getRegionIterArgs()[0];
     // Every length is a multiple of its block now (padded above): the
     // tiles are static, so that the block products are register-tiled and

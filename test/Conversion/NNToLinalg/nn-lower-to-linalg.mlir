@@ -224,24 +224,6 @@ func.func @attention_f16(%q: tensor<1x2x128x64xf16>, %k: tensor<1x2x128x64xf16>,
 
 // -----
 
-// A long full attention (each head's keys and values 4 MiB) takes its query
-// blocks in two halves, outermost, so that threads given contiguous runs
-// of tiles work on the same heads at the same time and share their K and V
-// through the last-level cache. (N = 4096 above, 2 MiB per head, keeps the
-// (head, query block) order.)
-// CHECK-LABEL: func.func @attention_full_long_halves
-// CHECK: scf.forall (%[[HALF:.+]], %[[H:.+]], %[[I:.+]]) = (0, 0, 0) to (2, 2, 4096) step (1, 1, 64)
-// CHECK:   %[[OFF:.+]] = arith.muli %[[HALF]], %c4096
-// CHECK:   %[[I0:.+]] = arith.addi %[[I]], %[[OFF]]
-// CHECK:   tensor.extract_slice %arg0[0, %[[H]], %[[I0]], 0] [1, 1, 64, 64]
-// CHECK:   tensor.parallel_insert_slice %{{.+}} into %{{.+}}[0, %[[H]], %[[I0]], 0] [1, 1, 64, 64]
-func.func @attention_full_long_halves(%q: tensor<1x2x8192x64xf32>, %k: tensor<1x2x8192x64xf32>, %v: tensor<1x2x8192x64xf32>) -> tensor<1x2x8192x64xf32> {
-  %0 = nn.attention %q, %k, %v : (tensor<1x2x8192x64xf32>, tensor<1x2x8192x64xf32>, tensor<1x2x8192x64xf32>) -> tensor<1x2x8192x64xf32>
-  return %0 : tensor<1x2x8192x64xf32>
-}
-
-// -----
-
 // ViT's 197 tokens: blocks balanced over the sequence, 4 query blocks of 56
 // (224 rows, not 256) and one key block of 224 (its one-iteration loop
 // folds away); the 27 padded keys are masked on that block.
