@@ -458,8 +458,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // and values firstPos + bq + r), so that they arrive spread over this
     // block's work. Removing all of the window's memory traffic (every tile
     // reading one cached block) made N = 4096 10% faster, N = 1024 (in L3)
-    // 8%; these prefetches took N = 4096 from 11.97 to 11.17 ms on one
-    // thread and from 6.14 to 5.89 on two (N = 1024 1.4% on one thread):
+    // 8%; these prefetches make N = 4096 5-7% faster on one thread and 3-5%
+    // on two (N = 1024 1.4% on one thread):
     // four rows per key block in L1; two rows per block (the last third of
     // the rows unfetched) and eight (in bursts) were 3% slower, prefetches
     // into L2 3%; prefetching the output rows for writing made no
