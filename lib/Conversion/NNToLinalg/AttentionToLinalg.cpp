@@ -452,8 +452,8 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
     // A sliding window's query block reads its own rows of Q and the
     // newest key block of K and V from memory (the older keys are the
     // previous blocks', in cache): a burst of misses at the start and at
-    // the end of the block, which the hardware prefetchers (within 4 KiB
-    // pages) do not hide. Each key block prefetches a share of the next
+    // the end of the block, which the hardware prefetchers did not hide
+    // (measured below). Each key block prefetches a share of the next
     // query block's rows instead (its queries i0 + bq + r, its newest keys
     // and values firstPos + bq + r), so that they arrive spread over this
     // block's work. Removing all of the window's memory traffic (every tile
@@ -475,7 +475,19 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
       int64_t perBlock = (qBlock + blocks - 1) / blocks;
       Value step = arith::DivUIOp::create(
           b, loc, arith::SubIOp::create(b, loc, j0, from), cstIdx(b, loc, blk));
-      Value next = arith::AddIOp::create(b, loc, firstPos, bqStep);
+      // Row r of the next block: its query i0 + bq + r, its key and value
+      // firstPos + bq + r.
+      Value nextQuery = arith::AddIOp::create(b, loc, i0, bqStep);
+      Value nextKey = arith::AddIOp::create(b, loc, firstPos, bqStep);
+      SmallVector<Value> rows;
+      for (int64_t c = 0; c < perBlock; ++c)
+        rows.push_back(arith::RemUIOp::create(
+            b, loc,
+            arith::AddIOp::create(
+                b, loc,
+                arith::MulIOp::create(b, loc, step, cstIdx(b, loc, perBlock)),
+                cstIdx(b, loc, c)),
+            bqStep));
       for (Value t : {q, k, v}) {
         if (!hasIdentityBuffer(t))
           continue;
@@ -484,17 +496,10 @@ struct AttentionLowering : public OpRewritePattern<AttentionOp> {
             b, loc, MemRefType::get(tt.getShape(), tt.getElementType()), t,
             /*readOnly=*/true);
         Value head = t == q ? hi : hk;
-        Value first = t == q ? arith::AddIOp::create(b, loc, i0, bqStep) : next;
+        Value first = t == q ? nextQuery : nextKey;
         int64_t lineElems =
             std::max<int64_t>(1, 512 / tt.getElementTypeBitWidth());
-        for (int64_t c = 0; c < perBlock; ++c) {
-          Value r = arith::RemUIOp::create(
-              b, loc,
-              arith::AddIOp::create(
-                  b, loc,
-                  arith::MulIOp::create(b, loc, step, cstIdx(b, loc, perBlock)),
-                  cstIdx(b, loc, c)),
-              bqStep);
+        for (Value r : rows) {
           Value row = arith::AddIOp::create(b, loc, first, r);
           // (Unsigned: a row before 0 clamps to the last one as well.)
           row = arith::MinUIOp::create(b, loc, row,

@@ -101,6 +101,20 @@ std::optional<unsigned> outputVectorDim(linalg::LinalgOp op) {
   return std::nullopt;
 }
 
+/// The output dimension of `transpose` that reads the input's contiguous
+/// (last) dimension.
+unsigned transposeSourceDim(linalg::TransposeOp transpose) {
+  ArrayRef<int64_t> perm = transpose.getPermutation();
+  return std::find(perm.begin(), perm.end(), int64_t(perm.size()) - 1) -
+         perm.begin();
+}
+
+/// The side of the square blocks a transpose is cut into, each transposed
+/// in registers.
+int64_t transposeBlockSide(int64_t width) {
+  return std::min<int64_t>(width, 8);
+}
+
 /// Register-block tile sizes for `op`, or an empty vector to leave it alone.
 SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
                                   int64_t rows, bool feedsFromContraction) {
@@ -147,11 +161,8 @@ SmallVector<int64_t> registerTile(linalg::LinalgOp op, int64_t width,
     // A square block: the input's contiguous dimension becomes a second
     // vector dimension, read with whole-vector loads and transposed in
     // registers (shuffles).
-    ArrayRef<int64_t> perm = transpose.getPermutation();
-    int64_t inLast = perm.size() - 1;
-    unsigned srcDim =
-        std::find(perm.begin(), perm.end(), inLast) - perm.begin();
-    int64_t side = std::min<int64_t>(width, 8);
+    unsigned srcDim = transposeSourceDim(transpose);
+    int64_t side = transposeBlockSide(width);
     tiles[vecDim] = cap(vecDim, side);
     if (srcDim != vecDim)
       tiles[srcDim] = cap(srcDim, side);
@@ -606,14 +617,12 @@ SmallVector<int64_t> squareTransposeTile(linalg::LinalgOp op, int64_t width) {
   auto transpose = dyn_cast<linalg::TransposeOp>(op.getOperation());
   if (!transpose || transpose.getPermutation().size() < 2)
     return {};
-  ArrayRef<int64_t> perm = transpose.getPermutation();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t n = ranges.size(), side = std::min<int64_t>(width, 8);
+  int64_t n = ranges.size(), side = transposeBlockSide(width);
   int64_t total = 1;
   for (int64_t r : ranges)
     total *= r;
-  // Output dim `srcDim` reads the input's last dim.
-  int64_t srcDim = std::find(perm.begin(), perm.end(), n - 1) - perm.begin();
+  int64_t srcDim = transposeSourceDim(transpose);
   if (total <= kMaxVectorElements || srcDim == n - 1 ||
       ranges[n - 1] % side != 0 || ranges[srcDim] % side != 0)
     return {};
