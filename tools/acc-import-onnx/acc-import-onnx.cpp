@@ -12,7 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "acc/Dialect/NN/IR/NNDialect.h"
-#include "acc/Import/ONNXImporter.h"
+#include "acc/Import/ONNX/ONNXImporter.h"
 #include "acc/Support/InputGuard.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
