@@ -4,7 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "acc/Conversion/Passes.h"
+#include "acc/Codegen/CPU/Passes.h"
+#include "acc/Codegen/Common/Passes.h"
+#include "acc/Codegen/EntryABI/Passes.h"
+#include "acc/Conversion/NNToLinalg/Passes.h"
 #include "acc/Dialect/NN/Transforms/Passes.h"
 #include "acc/Pipelines/Pipelines.h"
 
@@ -31,10 +34,14 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   // convolution with a constant filter becomes that convolution's filter
   // and bias, so its epilogue (residual add, ReLU) fuses into it.
   pm.addPass(createCanonicalizerPass());
+  // 3x3 convolutions that pay for it go by Winograd; the threshold is the
+  // target's choice.
+  acc::NNWinogradConvOptions winograd;
+  winograd.maxFilterBytes = options.winogradMaxFilterBytes;
+  pm.addPass(acc::createNNWinogradConv(winograd));
   acc::NNLowerToLinalgOptions lower;
   lower.queryBlock = options.queryBlock;
   lower.keyBlock = options.keyBlock;
-  lower.winogradMaxFilterBytes = options.winogradMaxFilterBytes;
   pm.addPass(acc::createNNLowerToLinalg(lower));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -76,7 +83,7 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   // Entries with dynamic dims take their buffers' dims (`int NAME(...,
   // const int64_t *dims)`); the implementation is inlined below.
   if (options.lowerToLLVM)
-    pm.addPass(acc::createNNCPUDynamicEntry());
+    pm.addPass(acc::createNNDynamicEntry());
   // The deallocation helper takes dynamic memrefs, which the bare-pointer
   // calling convention cannot express: inline it and drop it.
   pm.addPass(createInlinerPass());
@@ -85,12 +92,12 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   if (!options.lowerToLLVM)
     return;
   // `int NAME(...)`: 0 on success.
-  pm.addPass(acc::createNNCPUReturnStatus());
+  pm.addPass(acc::createNNReturnStatus());
 
   // Per-tile temporaries on the stack, allocated once per scope.
   pm.addNestedPass<func::FuncOp>(acc::createNNCPUPromoteTileBuffers());
   if (options.vectorize) {
-    pm.addNestedPass<func::FuncOp>(acc::createNNHoistVectorTransfers());
+    pm.addNestedPass<func::FuncOp>(acc::createNNCPUHoistVectorTransfers());
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(acc::createNNCPUPrefetchPanels());
   }

@@ -13,10 +13,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "acc/Analysis/CostModel.h"
-#include "acc/Conversion/Passes.h"
+#include "acc/Codegen/Common/Passes.h"
+#include "acc/Conversion/NNToLinalg/Passes.h"
+#include "acc/InitAllDialects.h"
 #include "acc/Dialect/NN/IR/NNDialect.h"
 #include "acc/Dialect/NN/Transforms/Passes.h"
-#include "acc/Import/ONNXImporter.h"
+#include "acc/Import/ONNX/ONNXImporter.h"
 #include "acc/Pipelines/Pipelines.h"
 #include "acc/Support/InputGuard.h"
 #include "acc/Target/CPUTarget.h"
@@ -348,9 +350,7 @@ static int run() {
     return 1;
 
   DialectRegistry registry;
-  registry.insert<acc::nn::NNDialect>();
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
+  acc::registerAllDialects(registry);
   MLIRContext context(registry);
   context.loadDialect<acc::nn::NNDialect>();
   llvm::SourceMgr sourceMgr;
@@ -480,10 +480,11 @@ static int run() {
     pm.enableTiming(pipelineTiming);
     if (emitLevel == Emit::Linalg) {
       pm.addPass(acc::nn::createNNInlineBlocks());
-      acc::NNLowerToLinalgOptions lower;
+      acc::NNWinogradConvOptions winogradOptions;
       if (!winograd)
-        lower.winogradMaxFilterBytes = 0;
-      pm.addPass(acc::createNNLowerToLinalg(lower));
+        winogradOptions.maxFilterBytes = 0;
+      pm.addPass(acc::createNNWinogradConv(winogradOptions));
+      pm.addPass(acc::createNNLowerToLinalg());
       pm.addPass(createCanonicalizerPass());
     } else {
       // Register blocks as wide as the target's vectors: 16 f32 lanes with

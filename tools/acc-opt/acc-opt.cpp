@@ -7,10 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "acc/Conversion/Passes.h"
-#include "acc/Dialect/NN/IR/NNDialect.h"
-#include "acc/Dialect/NN/Transforms/Passes.h"
-#include "acc/Pipelines/Pipelines.h"
+#include "acc/InitAllDialects.h"
+#include "acc/InitAllPasses.h"
 #include "acc/Support/InputGuard.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -28,8 +26,6 @@
 #include "mlir/Dialect/Tensor/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -38,9 +34,7 @@
 
 int main(int argc, char **argv) {
   // acc's own passes first, so that `--help` shows where they come from.
-  acc::nn::registerNNPasses();
-  acc::registerACCConversionPasses();
-  acc::registerPipelines();
+  acc::registerAllPasses();
 
   // The upstream passes that acc's pipelines are built from.
   mlir::registerTransformsPasses();
@@ -60,9 +54,7 @@ int main(int argc, char **argv) {
   mlir::vector::registerVectorPasses();
 
   mlir::DialectRegistry registry;
-  registry.insert<acc::nn::NNDialect>();
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
+  acc::registerAllDialects(registry);
 
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
       argc, argv, "acc optimizer driver: nn dialect and acc passes\n",

@@ -1,86 +1,88 @@
-//===- LoweringUtils.h - helpers shared by the nn lowerings -----*- C++ -*-===//
+//===- LoweringUtils.h - helpers of the nn lowerings ------------*- C++ -*-===//
 //
 // Part of the acc project.
 //
-// Internal to lib/Conversion/NNToLinalg.
+// Internal to lib/Conversion/NNToLinalg: the builders the op families'
+// lowerings share, and each family's populate function.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef ACC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H
 #define ACC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "acc/Utils/LinalgBuilders.h"
+
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace acc::detail {
+using namespace mlir;
 
-constexpr mlir::utils::IteratorType kPar = mlir::utils::IteratorType::parallel;
-constexpr mlir::utils::IteratorType kRed = mlir::utils::IteratorType::reduction;
+Value toValue(OpBuilder &b, Location loc, OpFoldResult ofr);
 
-/// linalg.yield of one value.
-inline void yieldV(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v) {
-  mlir::linalg::YieldOp::create(b, loc, mlir::ValueRange{v});
-}
+OpFoldResult mulOfr(OpBuilder &b, Location loc, OpFoldResult x,
+                    OpFoldResult y);
 
-/// Body of a contraction generic: out += in0 * in1.
-inline void mulAddBody(mlir::OpBuilder &b, mlir::Location loc,
-                       mlir::ValueRange a) {
-  mlir::Value m = mlir::arith::MulFOp::create(b, loc, a[0], a[1]);
-  yieldV(b, loc, mlir::arith::AddFOp::create(b, loc, a[2], m));
-}
+OpFoldResult divOfr(OpBuilder &b, Location loc, OpFoldResult x, int64_t d);
 
-/// A float constant of type `t`.
-inline mlir::Value cstF(mlir::OpBuilder &b, mlir::Location loc, mlir::Type t,
-                        double v) {
-  return mlir::arith::ConstantOp::create(b, loc, t, b.getFloatAttr(t, v));
-}
+/// floor((in + padLo + padHi - span) / stride) + 1 for in + pads >= span.
+OpFoldResult windowOut(OpBuilder &b, Location loc, OpFoldResult in,
+                       int64_t kernel, int64_t stride, int64_t dilation,
+                       int64_t padLo, int64_t padHi, bool ceilMode = false);
 
-/// An index constant.
-inline mlir::Value cstIdx(mlir::OpBuilder &b, mlir::Location loc, int64_t v) {
-  return mlir::arith::ConstantIndexOp::create(b, loc, v);
-}
+Value fill(OpBuilder &b, Location loc, Value tensor, Value v);
 
-/// Replaces `op` by `v`, casting when lowering found more static sizes than
-/// the op's result type states (e.g. through a tensor.cast of a static
-/// value).
-inline void replaceCast(mlir::RewriterBase &rewriter, mlir::Operation *op,
-                        mlir::Value v) {
-  mlir::Type want = op->getResult(0).getType();
-  if (v.getType() != want)
-    v = mlir::tensor::CastOp::create(rewriter, op->getLoc(), want, v);
-  rewriter.replaceOp(op, v);
-}
+/// Result sizes of `op`: static dims from its type, dynamic ones from
+/// `computed` (which must have an entry for each dim).
+SmallVector<OpFoldResult> resultSizes(OpBuilder &b, Value result,
+                                      ArrayRef<OpFoldResult> computed);
 
-/// A linalg.generic with one result.
-inline mlir::Value
-generic(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
-        mlir::Value init, llvm::ArrayRef<mlir::AffineMap> maps,
-        llvm::ArrayRef<mlir::utils::IteratorType> iterators,
-        llvm::function_ref<void(mlir::OpBuilder &, mlir::Location,
-                                mlir::ValueRange)>
-            body) {
-  return mlir::linalg::GenericOp::create(
-             b, loc, mlir::TypeRange{init.getType()}, inputs,
-             mlir::ValueRange{init}, maps, iterators, body)
-      .getResult(0);
-}
+/// A projected identity from the last `rank` dims of an `n`-dim space, with
+/// size-1 dims of `type` that broadcast against `target` mapped to 0.
+AffineMap broadcastMap(MLIRContext *ctx, RankedTensorType type,
+                       RankedTensorType target);
 
-/// `v` transposed by `perm` (result dim i = input dim perm[i]); a constant
-/// is transposed now, at compile time.
-mlir::Value transposed(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
-                       llvm::ArrayRef<int64_t> perm);
+/// linalg.transpose of `v` by `perm` (result dim i = input dim perm[i]).
+Value transpose(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm);
 
-/// Winograd convolution (WinogradConv.cpp): 3x3 stride-1 convolutions with
-/// constant filters whose transformed filter is at most `maxFilterBytes`.
-void populateWinogradConvLowering(mlir::RewritePatternSet &patterns,
-                                  int64_t maxFilterBytes);
+Value expand(OpBuilder &b, Location loc, Value v,
+             ArrayRef<ReassociationIndices> reassoc,
+             ArrayRef<OpFoldResult> outSizes);
 
-/// math.exp on f32 scalars and vectors as a short polynomial
-/// (ExpApproximation.cpp): 13 ops where MLIR's approximation takes ~21.
-void populateExpF32Approximation(mlir::RewritePatternSet &patterns,
-                                 mlir::PatternBenefit benefit);
+Value collapse(OpBuilder &b, Location loc, Value v,
+               ArrayRef<ReassociationIndices> reassoc);
+
+/// A pad of the last two (image) dims for NCHW or the middle two for NHWC.
+Value padImage(OpBuilder &b, Location loc, Value input, bool nchw,
+               ArrayRef<int64_t> pad, Value padValue);
+
+/// An output initialised with the bias broadcast along `biasDim`, or zeros.
+Value initWithBias(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   Type elt, Value bias, unsigned biasDim);
+
+//===----------------------------------------------------------------------===//
+// The op families' patterns, one file each
+//===----------------------------------------------------------------------===//
+
+/// Activations and broadcasting arithmetic (Elementwise.cpp).
+void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// nn.linear and nn.matmul (Contraction.cpp).
+void populateContractionLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// nn.conv2d and nn.patch_embed (Convolution.cpp); NCHW computed in NHWC
+/// between transposes when `nchwAsNHWC`.
+void populateConvolutionLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                         bool nchwAsNHWC);
+/// Max, average and global average pooling (Pooling.cpp).
+void populatePoolingLoweringPatterns(mlir::RewritePatternSet &patterns,
+                                     bool nchwAsNHWC);
+/// Layer norm, batch norm and softmax (Normalization.cpp).
+void populateNormalizationLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// Image/token/window/head reshapes (Reshapes.cpp).
+void populateReshapeLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// nn.attention as a flash-attention loop nest (Attention.cpp).
+void populateAttentionLowering(mlir::RewritePatternSet &patterns,
+                               int64_t queryBlock, int64_t keyBlock,
+                               bool prefetch);
 
 } // namespace acc::detail
 

@@ -1,4 +1,4 @@
-// RUN: acc-opt %s -nn-lower-to-linalg -split-input-file -verify-diagnostics
+// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -split-input-file -verify-diagnostics
 
 func.func @block_not_inlined(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{nn.block must be inlined before lowering (run nn-inline-blocks first)}}

@@ -1,6 +1,6 @@
-// RUN: acc-opt %s -nn-lower-to-linalg=nchw-conv-as-nhwc=false -canonicalize -split-input-file | FileCheck %s
-// RUN: acc-opt %s -nn-lower-to-linalg -canonicalize -split-input-file | FileCheck %s --check-prefix=NHWC
-// RUN: acc-opt %s -nn-lower-to-linalg=attention-prefetch=false -canonicalize -split-input-file | FileCheck %s --check-prefix=NOPF
+// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg=nchw-conv-as-nhwc=false -canonicalize -split-input-file | FileCheck %s
+// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -canonicalize -split-input-file | FileCheck %s --check-prefix=NHWC
+// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg=attention-prefetch=false -canonicalize -split-input-file | FileCheck %s --check-prefix=NOPF
 
 // Flash attention: tiled over query blocks and key/value blocks with an
 // online softmax. No Nq x Nk tensor exists anywhere: tiles are 64 x 256
