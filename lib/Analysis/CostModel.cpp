@@ -3,6 +3,8 @@
 // Part of the acc project.
 //
 // Every formula is documented in docs/CostModel.md; keep the two in step.
+// Over 800 lines on purpose: one formula per nn op, in the order of
+// docs/CostModel.md, so that the two can be read side by side.
 //
 //===----------------------------------------------------------------------===//
 

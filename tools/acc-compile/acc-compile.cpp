@@ -7,8 +7,8 @@
 // stopping at any level (`-emit=nn|linalg|llvm-dialect|llvm-ir|asm|obj`,
 // Toy chapter 7 style). It names the entry (`--name`, default: the file's
 // stem), writes its C header (`--header`), and links shared libraries with
-// acc's runtime (`--shared`). ONNX input is not built yet: asking for it is
-// an error that says so. The C ABI is documented in docs/ABI.md.
+// acc's runtime (`--shared`). A `.onnx` input goes through the ONNX importer
+// (docs/Import.md) first. The C ABI is documented in docs/ABI.md.
 //
 //===----------------------------------------------------------------------===//
 

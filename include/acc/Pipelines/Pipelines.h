@@ -61,7 +61,9 @@ struct CPUPipelineOptions
 
 /// nn on tensors -> linalg -> bufferized loops -> LLVM dialect, with the
 /// bare-pointer calling convention for memref arguments: a function with
-/// static shapes becomes `void f(float *in0, ..., float *out0, ...)`. With
+/// static shapes becomes `int f(const float *in0, ..., float *out0, ...)`,
+/// returning 0 on success (docs/ABI.md); one with dynamic dims takes them in
+/// a trailing `const int64_t *dims`. With
 /// `parallel`, the outermost tile loops call `acc_rt_parallel_for` from
 /// acc's runtime (runtime/acc_runtime.h).
 void buildCPUPipeline(mlir::OpPassManager &pm,
