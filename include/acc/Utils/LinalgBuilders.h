@@ -79,9 +79,8 @@ mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Type elt);
 
 /// The sizes of the ranked tensor `v` (constants where static).
-llvm::SmallVector<mlir::OpFoldResult> sizesOf(mlir::OpBuilder &b,
-                                              mlir::Location loc,
-                                              mlir::Value v);
+llvm::SmallVector<mlir::OpFoldResult>
+sizesOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
 
 } // namespace acc::detail
 

@@ -7,7 +7,6 @@
 #include "KernelDispatch.h"
 #include "acc/Codegen/CPU/Passes.h"
 
-
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Runtime.h"
 #include "acc/Codegen/CPU/Passes.h"
 
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
@@ -28,10 +29,9 @@ namespace acc {
 } // namespace acc
 
 using namespace mlir;
+using acc::cpu::kParallelFor;
 
 namespace {
-constexpr llvm::StringLiteral kParallelFor = "acc_rt_parallel_for";
-
 /// Values that can be recomputed in the outlined body instead of being
 /// passed: constants and other pure ops without operands (ub.poison).
 bool isRematerializable(Value v) {

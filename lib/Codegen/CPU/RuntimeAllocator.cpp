@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Runtime.h"
 #include "acc/Codegen/CPU/Passes.h"
 
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
@@ -28,12 +29,9 @@ namespace acc {
 } // namespace acc
 
 using namespace mlir;
+using acc::cpu::kParallelFor;
 
 namespace {
-/// The thread pool's entry (runtime/acc_runtime.h): a failed loop is
-/// checked after each call.
-constexpr llvm::StringLiteral kParallelFor = "acc_rt_parallel_for";
-
 struct NNCPURuntimeAllocatorPass
     : public acc::impl::NNCPURuntimeAllocatorBase<NNCPURuntimeAllocatorPass> {
   using Base::Base;

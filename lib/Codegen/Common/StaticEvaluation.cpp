@@ -37,8 +37,8 @@ namespace acc::codegen {
 /// The value of the index or i1 `v` when the ivs of its loops take the
 /// values of `env`: constants, affine.apply / min / max and integer
 /// compares and logic; nothing else.
-static std::optional<int64_t> evaluate(Value v, const DenseMap<Value, int64_t> &env,
-                                int depth = 0) {
+static std::optional<int64_t>
+evaluate(Value v, const DenseMap<Value, int64_t> &env, int depth = 0) {
   if (auto it = env.find(v); it != env.end())
     return it->second;
   if (std::optional<int64_t> c = getConstantIntValue(v))

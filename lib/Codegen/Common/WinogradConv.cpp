@@ -177,8 +177,7 @@ Value mulAdd(OpBuilder &b, Location loc, Value x, int64_t k, Value y) {
 struct WinogradConv2DLowering : public OpRewritePattern<Conv2DOp> {
   int64_t maxFilterBytes;
   WinogradConv2DLowering(MLIRContext *ctx, int64_t maxFilterBytes)
-      // Before the direct lowering (Conv2DLowering, benefit 1).
-      : OpRewritePattern(ctx, /*benefit=*/2), maxFilterBytes(maxFilterBytes) {}
+      : OpRewritePattern(ctx), maxFilterBytes(maxFilterBytes) {}
 
   LogicalResult matchAndRewrite(Conv2DOp op,
                                 PatternRewriter &rewriter) const override {

@@ -139,6 +139,7 @@ struct MatmulLowering : public OpRewritePattern<MatmulOp> {
 
 } // namespace
 
-void acc::detail::populateContractionLoweringPatterns(RewritePatternSet &patterns) {
+void acc::detail::populateContractionLoweringPatterns(
+    RewritePatternSet &patterns) {
   patterns.add<LinearLowering, MatmulLowering>(patterns.getContext());
 }

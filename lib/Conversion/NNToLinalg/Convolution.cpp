@@ -192,8 +192,8 @@ struct PatchEmbedLowering : public OpRewritePattern<PatchEmbedOp> {
 
 } // namespace
 
-void acc::detail::populateConvolutionLoweringPatterns(RewritePatternSet &patterns,
-                                         bool nchwAsNHWC) {
+void acc::detail::populateConvolutionLoweringPatterns(
+    RewritePatternSet &patterns, bool nchwAsNHWC) {
   patterns.add<Conv2DLowering>(patterns.getContext(), nchwAsNHWC);
   patterns.add<PatchEmbedLowering>(patterns.getContext());
 }

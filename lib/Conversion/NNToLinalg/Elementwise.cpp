@@ -119,71 +119,71 @@ void acc::detail::populateElementwiseLoweringPatterns(
     RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<UnaryLowering<ReluOp>>(
-        ctx, [](OpBuilder &b, Location l, ReluOp, Value x) -> Value {
-          // NaN propagates (as in PyTorch); the sign of a zero result does
-          // not matter (`nsz`): against a constant 0, x86 then needs one
-          // vmaxps, not a compare, a max and a blend.
-          return arith::MaximumFOp::create(b, l, x, cstF(b, l, x.getType(), 0),
-                                           arith::FastMathFlags::nsz);
-        });
+      ctx, [](OpBuilder &b, Location l, ReluOp, Value x) -> Value {
+        // NaN propagates (as in PyTorch); the sign of a zero result does
+        // not matter (`nsz`): against a constant 0, x86 then needs one
+        // vmaxps, not a compare, a max and a blend.
+        return arith::MaximumFOp::create(b, l, x, cstF(b, l, x.getType(), 0),
+                                         arith::FastMathFlags::nsz);
+      });
   patterns.add<UnaryLowering<SigmoidOp>>(
-        ctx, [](OpBuilder &b, Location l, SigmoidOp, Value x) {
-          return sigmoidOf(b, l, x);
-        });
+      ctx, [](OpBuilder &b, Location l, SigmoidOp, Value x) {
+        return sigmoidOf(b, l, x);
+      });
   patterns.add<UnaryLowering<SiluOp>>(
-        ctx, [](OpBuilder &b, Location l, SiluOp, Value x) -> Value {
-          return arith::MulFOp::create(b, l, x, sigmoidOf(b, l, x));
-        });
+      ctx, [](OpBuilder &b, Location l, SiluOp, Value x) -> Value {
+        return arith::MulFOp::create(b, l, x, sigmoidOf(b, l, x));
+      });
   patterns.add<UnaryLowering<HardSwishOp>>(
-        ctx, [](OpBuilder &b, Location l, HardSwishOp, Value x) -> Value {
-          Type t = x.getType();
-          Value s = arith::AddFOp::create(b, l, x, cstF(b, l, t, 3.0));
-          Value c = clamp(b, l, s, 0.0, 6.0);
-          Value m = arith::MulFOp::create(b, l, x, c);
-          return arith::DivFOp::create(b, l, m, cstF(b, l, t, 6.0));
-        });
+      ctx, [](OpBuilder &b, Location l, HardSwishOp, Value x) -> Value {
+        Type t = x.getType();
+        Value s = arith::AddFOp::create(b, l, x, cstF(b, l, t, 3.0));
+        Value c = clamp(b, l, s, 0.0, 6.0);
+        Value m = arith::MulFOp::create(b, l, x, c);
+        return arith::DivFOp::create(b, l, m, cstF(b, l, t, 6.0));
+      });
   patterns.add<UnaryLowering<ClampOp>>(
-        ctx, [](OpBuilder &b, Location l, ClampOp op, Value x) -> Value {
-          Type t = x.getType();
-          if (op.getMin())
-            x = arith::MaximumFOp::create(
-                b, l, x, cstF(b, l, t, op.getMin()->convertToDouble()));
-          if (op.getMax())
-            x = arith::MinimumFOp::create(
-                b, l, x, cstF(b, l, t, op.getMax()->convertToDouble()));
-          return x;
-        });
+      ctx, [](OpBuilder &b, Location l, ClampOp op, Value x) -> Value {
+        Type t = x.getType();
+        if (op.getMin())
+          x = arith::MaximumFOp::create(
+              b, l, x, cstF(b, l, t, op.getMin()->convertToDouble()));
+        if (op.getMax())
+          x = arith::MinimumFOp::create(
+              b, l, x, cstF(b, l, t, op.getMax()->convertToDouble()));
+        return x;
+      });
   patterns.add<UnaryLowering<HardSigmoidOp>>(
-        ctx, [](OpBuilder &b, Location l, HardSigmoidOp op, Value x) -> Value {
-          Type t = x.getType();
-          Value v = arith::MulFOp::create(
-              b, l, x, cstF(b, l, t, op.getAlpha().convertToDouble()));
-          v = arith::AddFOp::create(
-              b, l, v, cstF(b, l, t, op.getBeta().convertToDouble()));
-          return clamp(b, l, v, 0.0, 1.0);
-        });
+      ctx, [](OpBuilder &b, Location l, HardSigmoidOp op, Value x) -> Value {
+        Type t = x.getType();
+        Value v = arith::MulFOp::create(
+            b, l, x, cstF(b, l, t, op.getAlpha().convertToDouble()));
+        v = arith::AddFOp::create(
+            b, l, v, cstF(b, l, t, op.getBeta().convertToDouble()));
+        return clamp(b, l, v, 0.0, 1.0);
+      });
   patterns.add<UnaryLowering<GeluOp>>(
-        ctx, [](OpBuilder &b, Location l, GeluOp op, Value x) -> Value {
-          Type t = x.getType();
-          Value half = arith::MulFOp::create(b, l, x, cstF(b, l, t, 0.5));
-          Value inner;
-          if (op.getApproximate() == GeluApproximation::Tanh) {
-            Value x3 = arith::MulFOp::create(b, l, x,
-                                             arith::MulFOp::create(b, l, x, x));
-            Value s = arith::AddFOp::create(
-                b, l, x,
-                arith::MulFOp::create(b, l, x3, cstF(b, l, t, 0.044715)));
-            Value k = arith::MulFOp::create(
-                b, l, s, cstF(b, l, t, std::sqrt(2.0 / M_PI)));
-            inner = math::TanhOp::create(b, l, k);
-          } else {
-            Value k = arith::MulFOp::create(
-                b, l, x, cstF(b, l, t, 1.0 / std::sqrt(2.0)));
-            inner = math::ErfOp::create(b, l, k);
-          }
-          Value one = arith::AddFOp::create(b, l, inner, cstF(b, l, t, 1.0));
-          return arith::MulFOp::create(b, l, half, one);
-        });
+      ctx, [](OpBuilder &b, Location l, GeluOp op, Value x) -> Value {
+        Type t = x.getType();
+        Value half = arith::MulFOp::create(b, l, x, cstF(b, l, t, 0.5));
+        Value inner;
+        if (op.getApproximate() == GeluApproximation::Tanh) {
+          Value x3 =
+              arith::MulFOp::create(b, l, x, arith::MulFOp::create(b, l, x, x));
+          Value s = arith::AddFOp::create(
+              b, l, x,
+              arith::MulFOp::create(b, l, x3, cstF(b, l, t, 0.044715)));
+          Value k = arith::MulFOp::create(b, l, s,
+                                          cstF(b, l, t, std::sqrt(2.0 / M_PI)));
+          inner = math::TanhOp::create(b, l, k);
+        } else {
+          Value k = arith::MulFOp::create(b, l, x,
+                                          cstF(b, l, t, 1.0 / std::sqrt(2.0)));
+          inner = math::ErfOp::create(b, l, k);
+        }
+        Value one = arith::AddFOp::create(b, l, inner, cstF(b, l, t, 1.0));
+        return arith::MulFOp::create(b, l, half, one);
+      });
   patterns.add<BinaryLowering<AddOp, arith::AddFOp>,
                BinaryLowering<SubOp, arith::SubFOp>,
                BinaryLowering<MulOp, arith::MulFOp>,

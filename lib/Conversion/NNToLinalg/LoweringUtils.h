@@ -20,8 +20,7 @@ using namespace mlir;
 
 Value toValue(OpBuilder &b, Location loc, OpFoldResult ofr);
 
-OpFoldResult mulOfr(OpBuilder &b, Location loc, OpFoldResult x,
-                    OpFoldResult y);
+OpFoldResult mulOfr(OpBuilder &b, Location loc, OpFoldResult x, OpFoldResult y);
 
 OpFoldResult divOfr(OpBuilder &b, Location loc, OpFoldResult x, int64_t d);
 

@@ -244,7 +244,8 @@ struct GlobalAvgPoolLowering : public OpRewritePattern<GlobalAvgPool2DOp> {
 } // namespace
 
 void acc::detail::populatePoolingLoweringPatterns(RewritePatternSet &patterns,
-                                     bool nchwAsNHWC) {
-  patterns.add<PoolLowering<MaxPool2DOp, true>, PoolLowering<AvgPool2DOp, false>,
-               GlobalAvgPoolLowering>(patterns.getContext(), nchwAsNHWC);
+                                                  bool nchwAsNHWC) {
+  patterns.add<PoolLowering<MaxPool2DOp, true>,
+               PoolLowering<AvgPool2DOp, false>, GlobalAvgPoolLowering>(
+      patterns.getContext(), nchwAsNHWC);
 }

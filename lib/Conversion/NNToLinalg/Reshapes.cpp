@@ -134,7 +134,8 @@ struct WindowMergeLowering : public OpRewritePattern<WindowMergeOp> {
 } // namespace
 
 void acc::detail::populateReshapeLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<ImageToTokensLowering, TokensToImageLowering, SplitHeadsLowering,
-               MergeHeadsLowering, WindowPartitionLowering, WindowMergeLowering>(
-      patterns.getContext());
+  patterns
+      .add<ImageToTokensLowering, TokensToImageLowering, SplitHeadsLowering,
+           MergeHeadsLowering, WindowPartitionLowering, WindowMergeLowering>(
+          patterns.getContext());
 }

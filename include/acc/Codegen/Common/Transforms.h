@@ -25,38 +25,38 @@
 #include <optional>
 
 namespace acc::codegen {
-using namespace mlir;
 
 //===----------------------------------------------------------------------===//
 // Op classification (LinalgUtils.cpp)
 //===----------------------------------------------------------------------===//
 
-bool isAllParallel(linalg::LinalgOp op);
+bool isAllParallel(mlir::linalg::LinalgOp op);
 
 /// A reduction of rows that every input spans except along the reduced
 /// loops (a layer norm's sum of (x - mean)^2: x over (r, c), the mean over
 /// (r) only): per-row statistics, not a contraction, whose inputs each
 /// span loops that another lacks (a matmul's A lacks j, B lacks i).
-bool isRowStatistic(linalg::LinalgOp op);
+bool isRowStatistic(mlir::linalg::LinalgOp op);
 
 /// A contraction-like op: reductions and at least two inputs (conv, matmul,
 /// linear, the attention products), not a row statistic.
-bool isContraction(linalg::LinalgOp op);
+bool isContraction(mlir::linalg::LinalgOp op);
 
 /// The loop of `op`'s vector dimension: the innermost dimension of its
 /// (first) result, when that is a plain loop. A contraction's operand
 /// indexed by it is the weight (read as vectors), the other the image
 /// (read as broadcast scalars).
-std::optional<unsigned> outputVectorDim(linalg::LinalgOp op);
+std::optional<unsigned> outputVectorDim(mlir::linalg::LinalgOp op);
 
 /// An elementwise op with one result that does not read its destination
 /// and writes it in order (identity map): it may compute into any tensor
 /// of its result's type, such as the interior of a padded image.
-bool writesOnlyItsResult(linalg::GenericOp op);
+bool writesOnlyItsResult(mlir::linalg::GenericOp op);
 
 /// Constant upper bounds of the loop ranges of `op` (each loop read through
 /// some operand dimension), e.g. 8 for a partial tile min(8, N - i).
-std::optional<SmallVector<int64_t>> loopUpperBounds(linalg::LinalgOp op);
+std::optional<llvm::SmallVector<int64_t>>
+loopUpperBounds(mlir::linalg::LinalgOp op);
 
 /// A reduction over outer loops only, its innermost loop parallel and the
 /// innermost dimension of its input and result (column sums: the row max
@@ -64,17 +64,18 @@ std::optional<SmallVector<int64_t>> loopUpperBounds(linalg::LinalgOp op);
 /// over the keys). Its vector form reduces one vector per row with plain
 /// element-wise ops (no lanes crossed), so up to kMaxColumnRows rows of
 /// one vector are vectorized whole.
-bool isColumnReduction(linalg::LinalgOp op);
+bool isColumnReduction(mlir::linalg::LinalgOp op);
 
 /// Static size in bytes of a tensor value (0 if dynamic).
-int64_t staticBytes(Value v);
+int64_t staticBytes(mlir::Value v);
 
 //===----------------------------------------------------------------------===//
 // Tile and fuse (TileAndFuseUtils.cpp)
 //===----------------------------------------------------------------------===//
 
 /// Whole operands padded once, by (operand, padded shape).
-using PaddedCache = llvm::DenseMap<std::pair<Value, RankedTensorType>, Value>;
+using PaddedCache =
+    llvm::DenseMap<std::pair<mlir::Value, mlir::RankedTensorType>, mlir::Value>;
 
 /// A tile's `tensor.pad` of a slice of a whole tensor `x` defined outside
 /// the tile loop (`pad(x[i, 0][min(8, 197 - i), 768])` to 8 rows) becomes a
@@ -82,7 +83,7 @@ using PaddedCache = llvm::DenseMap<std::pair<Value, RankedTensorType>, Value>;
 /// the loop, far enough (`197 + 8 - 1` rows) for every tile. Per tile the
 /// pad was a copy of the tile's whole row panel for every column block
 /// (ViT-B/16: 7% of its time in memmove).
-void hoistTilePad(RewriterBase &rewriter, tensor::PadOp pad,
+void hoistTilePad(mlir::RewriterBase &rewriter, mlir::tensor::PadOp pad,
                   PaddedCache &cache);
 
 /// `op` (a tile with dynamic sizes bounded by constants) rewritten to run on
@@ -91,27 +92,28 @@ void hoistTilePad(RewriterBase &rewriter, tensor::PadOp pad,
 /// With a `cache`, pads of slices of whole tensors are hoisted (each
 /// operand padded once, for tiles that read its rows many times);
 /// without, each tile pads its own slice (a masked vector read).
-linalg::LinalgOp padToStaticBounds(RewriterBase &rewriter, linalg::LinalgOp op,
-                                   PaddedCache *cache);
+mlir::linalg::LinalgOp padToStaticBounds(mlir::RewriterBase &rewriter,
+                                         mlir::linalg::LinalgOp op,
+                                         PaddedCache *cache);
 
 /// Whether `op` is computed on padded operands (zeros in, the results
 /// past the bound dropped): an all-parallel op with some operand read
 /// through a broadcast or permutation, which masks cannot follow (ops with
 /// identity maps only are vectorized with masks instead), and whose body
 /// cannot trap on a zero (integer division).
-bool padsSafely(linalg::LinalgOp op);
+bool padsSafely(mlir::linalg::LinalgOp op);
 
 /// In a tile, a convolution's window loops have one iteration: `oy + ky`
 /// with ky in [0, 1) is `oy`, and a strided window `2 * ox` reads every
 /// other element (a strided slice of the operand, read with the plain map
 /// `ox`). Rewriting the input maps so makes the tile a plain contraction
 /// (projected permutations), which vectorizes like a matmul register block.
-void foldTileWindows(RewriterBase &rewriter, linalg::GenericOp op);
+void foldTileWindows(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op);
 
 /// `op` tiled and fused with `options`; its uses take the tiled results.
-FailureOr<scf::SCFTileAndFuseResult>
-tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp op,
-            const scf::SCFTileAndFuseOptions &options);
+mlir::FailureOr<mlir::scf::SCFTileAndFuseResult>
+tileAndFuse(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op,
+            const mlir::scf::SCFTileAndFuseOptions &options);
 
 //===----------------------------------------------------------------------===//
 // Pad decomposition (PadDecomposition.cpp)
@@ -124,8 +126,10 @@ tileAndFuse(RewriterBase &rewriter, linalg::LinalgOp op,
 /// fill of the whole image that the box's contents then overwrite (a
 /// 58x58x64 image: 57 KB of border instead of 861 KB). A box with dynamic
 /// offsets or sizes gets the whole fill.
-Value fillBorder(RewriterBase &rewriter, Location loc, Value image, Value value,
-                 ArrayRef<OpFoldResult> low, ArrayRef<OpFoldResult> sizes);
+mlir::Value fillBorder(mlir::RewriterBase &rewriter, mlir::Location loc,
+                       mlir::Value image, mlir::Value value,
+                       llvm::ArrayRef<mlir::OpFoldResult> low,
+                       llvm::ArrayRef<mlir::OpFoldResult> sizes);
 
 /// `pad(transpose(x))` read only as a contraction's broadcast operand (an
 /// NCHW image padded for an NHWC convolution) is `transpose(pad(x))` with
@@ -133,7 +137,8 @@ Value fillBorder(RewriterBase &rewriter, Location loc, Value image, Value value,
 /// whole rows) and the convolution then reads it through its indexing map
 /// (`foldTransposedBroadcastOperands`), instead of a transpose into the
 /// padded NHWC image.
-LogicalResult padBeforeTranspose(RewriterBase &rewriter, tensor::PadOp pad);
+mlir::LogicalResult padBeforeTranspose(mlir::RewriterBase &rewriter,
+                                       mlir::tensor::PadOp pad);
 
 /// A contraction's broadcast operand (the one not indexed by the output's
 /// vector dimension: a convolution's image, a matmul's left side) that is a
@@ -143,8 +148,8 @@ LogicalResult padBeforeTranspose(RewriterBase &rewriter, tensor::PadOp pad);
 /// particular layout (an NCHW image's 8 pixels of a channel are even
 /// contiguous), so the transpose's whole pass over the operand is saved.
 /// (Not for the vector operand: its rows would become gathers.)
-void foldTransposedBroadcastOperands(RewriterBase &rewriter,
-                                     linalg::GenericOp op);
+void foldTransposedBroadcastOperands(mlir::RewriterBase &rewriter,
+                                     mlir::linalg::GenericOp op);
 
 /// A whole-tensor `tensor.pad` (a convolution's padded image, attention's
 /// padded blocks) as a fill of the padded shape and a write of the source
@@ -166,7 +171,8 @@ void foldTransposedBroadcastOperands(RewriterBase &rewriter,
 /// - a layout transpose read only by the pad (an NCHW image going into an
 ///   NHWC convolution), which then writes into the interior;
 /// - a `linalg.copy`.
-LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad);
+mlir::LogicalResult padAsFillAndCopy(mlir::RewriterBase &rewriter,
+                                     mlir::tensor::PadOp pad);
 
 /// After a tiled root computed its value `v` straight into the interior of
 /// a padded image (`padAsFillAndCopy`: `image' = insert_slice v into
@@ -178,7 +184,8 @@ LogicalResult padAsFillAndCopy(RewriterBase &rewriter, tensor::PadOp pad);
 /// (ResNet's residual adds read a block's output after the next block's
 /// padded image is made). Only the tiles' slices are redirected: a slice
 /// of the whole interior would fold straight back to `v`.
-void readInteriorsFromImages(RewriterBase &rewriter, func::FuncOp func);
+void readInteriorsFromImages(mlir::RewriterBase &rewriter,
+                             mlir::func::FuncOp func);
 
 //===----------------------------------------------------------------------===//
 // Static evaluation (StaticEvaluation.cpp)
@@ -188,7 +195,7 @@ void readInteriorsFromImages(RewriterBase &rewriter, func::FuncOp func);
 /// false in every iteration of the loop: evaluated for every combination
 /// of the induction variables that it depends on (at most 256; a row
 /// band's guard depends on the band's only, not on the batch or channels).
-bool guardNeverTaken(scf::ForallOp loop, scf::IfOp guard);
+bool guardNeverTaken(mlir::scf::ForallOp loop, mlir::scf::IfOp guard);
 
 //===----------------------------------------------------------------------===//
 // Math approximations (ExpApproximation.cpp)
@@ -196,8 +203,8 @@ bool guardNeverTaken(scf::ForallOp loop, scf::IfOp guard);
 
 /// math.exp on f32 scalars and vectors as a short polynomial: 13 ops where
 /// MLIR's approximation takes ~21.
-void populateExpF32Approximation(RewritePatternSet &patterns,
-                                 PatternBenefit benefit);
+void populateExpF32Approximation(mlir::RewritePatternSet &patterns,
+                                 mlir::PatternBenefit benefit);
 
 } // namespace acc::codegen
 
