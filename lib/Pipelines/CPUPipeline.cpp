@@ -56,6 +56,12 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(acc::createNNFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   if (options.vectorize) {
+    // The CPU strategy writes each root's lowering configuration; the
+    // tiling pass applies it.
+    pm.addNestedPass<func::FuncOp>(acc::createNNCPUPrepareTiling());
+    acc::NNCPUSelectTileSizesOptions select;
+    select.vectorWidth = options.vectorWidth;
+    pm.addNestedPass<func::FuncOp>(acc::createNNCPUSelectTileSizes(select));
     acc::NNCPUTileAndVectorizeOptions tile;
     tile.vectorWidth = options.vectorWidth;
     pm.addNestedPass<func::FuncOp>(acc::createNNCPUTileAndVectorize(tile));

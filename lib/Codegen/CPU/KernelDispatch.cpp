@@ -357,4 +357,85 @@ bool windowOnlyReductions(linalg::LinalgOp op) {
   return false;
 }
 
+RootTiling selectRootTiling(linalg::LinalgOp root,
+                            const codegen::FusionGroups &groups,
+                            int64_t vectorWidth, int64_t rows) {
+  // Rows of dynamic extent are tiled by the contraction's register
+  // block only when the root takes the contraction into its tiles
+  // (the partial tiles are then padded to their static bounds);
+  // otherwise one row per tile, which keeps every tile static (a
+  // softmax over a dynamic number of rows: vector exp, not libm's
+  // scalar expf on every element).
+  bool dynamicRows = root.hasDynamicShape();
+  bool fromContraction = false;
+  for (Value in : root.getDpsInputs())
+    if (auto l = in.getDefiningOp<linalg::LinalgOp>())
+      fromContraction |= isContraction(l) &&
+                         (!dynamicRows ||
+                          (groups.fused.contains(l) &&
+                           groups.epilogueOf.lookup(l) == root.getOperation()));
+  SmallVector<int64_t> tiles =
+      registerTile(root, vectorWidth, rows, fromContraction);
+  if (auto it = groups.rowRootTiles.find(root); it != groups.rowRootTiles.end())
+    tiles = it->second;
+  // A transpose that takes in a contraction's epilogue: the epilogue's
+  // register block, permuted (loop i of the transpose is loop perm[i]
+  // of the epilogue's identity-mapped output).
+  std::optional<SmallVector<int64_t>> order;
+  if (auto it = groups.epilogueOfTranspose.find(root);
+      it != groups.epilogueOfTranspose.end()) {
+    auto epilogue = cast<linalg::LinalgOp>(it->second);
+    ArrayRef<int64_t> perm =
+        cast<linalg::TransposeOp>(root.getOperation()).getPermutation();
+    SmallVector<int64_t> eTiles =
+        registerTile(epilogue, vectorWidth, rows, true);
+    AffineMap eOut =
+        epilogue.getIndexingMapMatchingResult(epilogue->getResult(0));
+    bool leadingIdentity = eOut.getNumResults() == perm.size();
+    for (auto [i, e] : llvm::enumerate(eOut.getResults()))
+      leadingIdentity &= e == getAffineDimExpr(i, root.getContext());
+    if (!eTiles.empty() && leadingIdentity) {
+      for (auto [i, p] : llvm::enumerate(perm))
+        tiles[i] = eTiles[p];
+      if (std::optional<SmallVector<int64_t>> eOrder =
+              weightOuterOrder(epilogue, eTiles)) {
+        SmallVector<int64_t> inv(perm.size());
+        for (auto [i, p] : llvm::enumerate(perm))
+          inv[p] = i;
+        // (Only tiled loops are ordered: the output's, which the
+        // transpose has.)
+        if (llvm::all_of(*eOrder, [&](int64_t d) {
+              return d < static_cast<int64_t>(perm.size());
+            })) {
+          order.emplace();
+          for (int64_t d : *eOrder)
+            order->push_back(inv[d]);
+        }
+      }
+    }
+  } else {
+    order = weightOuterOrder(root, tiles);
+  }
+  // Data movement (a padded image's fill and copy) is tiled into whole
+  // planes of its two innermost dimensions, one per thread-pool
+  // iteration; the plane's loops are left to LLVM (memset, vector
+  // copies) rather than cut into one-vector tiles.
+  if (isa<linalg::CopyOp, linalg::FillOp>(root) && root.getNumLoops() > 2) {
+    tiles.assign(root.getNumLoops(), 1);
+    tiles[tiles.size() - 1] = tiles[tiles.size() - 2] = 0;
+  }
+  if (tiles.empty())
+    tiles = reductionTile(root, vectorWidth);
+  return {tiles, order};
+}
+
+SmallVector<Block *> tilingBlocks(func::FuncOp func) {
+  SmallVector<Block *> blocks;
+  for (auto loop : func.getBody().getOps<scf::ForallOp>())
+    if (loop->hasAttr(kChannelBlocksAttr))
+      blocks.push_back(loop.getBody());
+  blocks.push_back(&func.getBody().front());
+  return blocks;
+}
+
 } // namespace acc::cpu

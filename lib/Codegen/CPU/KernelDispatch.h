@@ -199,6 +199,30 @@ void splitLongReduction(RewriterBase &rewriter, linalg::LinalgOp op);
 void tileStepReductions(RewriterBase &rewriter, linalg::LinalgOp op,
                         SmallVector<int64_t> parallelTiles);
 
+/// Marks the `scf.forall` loops of depthwise convolutions by channel
+/// blocks (nn-cpu-prepare-tiling) whose bodies are tiled like a function's
+/// body; dropped by nn-cpu-tile-and-vectorize.
+constexpr llvm::StringLiteral kChannelBlocksAttr = "nn.channel_blocks";
+
+/// The CPU's tiling of one root: tile sizes (0: a loop kept whole; empty:
+/// no parallel loop to tile, a long reduction is split instead) and the
+/// order of the tile loops, if not the op's.
+struct RootTiling {
+  SmallVector<int64_t> tiles;
+  std::optional<SmallVector<int64_t>> order;
+};
+
+/// The register block (or row, plane, reduction tile) of `root`, a root of
+/// `groups`, for `vectorWidth`-lane vectors and contractions of `rows`
+/// rows.
+RootTiling selectRootTiling(linalg::LinalgOp root,
+                            const codegen::FusionGroups &groups,
+                            int64_t vectorWidth, int64_t rows);
+
+/// The blocks whose roots are tiled, in the order they are tiled: the
+/// bodies of the channel-block loops, then the function's body.
+SmallVector<Block *> tilingBlocks(func::FuncOp func);
+
 } // namespace acc::cpu
 
 #endif // ACC_LIB_CODEGEN_CPU_KERNELDISPATCH_H

@@ -6,6 +6,7 @@
 
 #include "KernelDispatch.h"
 #include "acc/Codegen/CPU/Passes.h"
+#include "acc/Dialect/NN/IR/NNOps.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -30,6 +31,10 @@
 
 #include <map>
 #include <tuple>
+
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "nn-cpu-tile-and-vectorize"
 
 namespace acc {
 #define GEN_PASS_DEF_NNCPUTILEANDVECTORIZE
@@ -122,316 +127,46 @@ struct NNCPUTileAndVectorizePass
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
 
-    // Which producers the tile of a consumer takes in: fills and
-    // elementwise/broadcast ops (recomputed per tile, cheap), and a
-    // contraction whose only reader is an all-parallel op reading it
-    // element for element (conv -> bias -> relu). Transposes are not fused:
-    // per tile they would become strided gathers; they are tiled alone.
-    auto fusible = [](linalg::LinalgOp p) -> bool {
-      if (isa<linalg::FillOp>(p))
-        return true;
-      if (isa<linalg::TransposeOp>(p))
-        return false;
-      if (isAllParallel(p)) {
-        // Recomputed per tile: fine for elementwise consumers and for the
-        // destination of a contraction (its bias), not for a contraction's
-        // input, which every output tile would recompute (GELU before a
-        // linear layer: N / 16 times).
-        for (OpOperand &use : p->getUses()) {
-          auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
-          if (user && !isAllParallel(user) && !user.isDpsInit(&use))
-            return false;
-        }
-        return true;
-      }
-      if (!isContraction(p) || !p->hasOneUse())
-        return false;
-      auto user = dyn_cast<linalg::LinalgOp>(*p->getUsers().begin());
-      if (!user || !isAllParallel(user) || isa<linalg::TransposeOp>(user))
-        return false;
-      AffineMap out = user.getIndexingMapMatchingResult(user->getResult(0));
-      for (OpOperand *in : user.getDpsInputOperands())
-        if (in->get().getDefiningOp() == p.getOperation() &&
-            user.getMatchingIndexingMap(in) != out)
-          return false;
-      return true;
-    };
-    SmallVector<scf::ForallOp> channelLoops =
-        padDepthwisePerChannel(rewriter, func);
-    // The convolutions, epilogues and pads that the channel loops took in
-    // are left unused.
-    if (!channelLoops.empty())
-      for (Operation &op :
-           llvm::make_early_inc_range(llvm::reverse(func.getBody().front())))
-        if (isOpTriviallyDead(&op))
-          rewriter.eraseOp(&op);
-    for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
-      (void)padBeforeTranspose(rewriter, pad);
-    for (auto pad : llvm::to_vector(func.getBody().getOps<tensor::PadOp>()))
-      (void)padAsFillAndCopy(rewriter, pad);
-    for (auto op : llvm::to_vector(func.getBody().getOps<linalg::GenericOp>()))
-      foldTransposedBroadcastOperands(rewriter, op);
-
     PanelCache panels;
     PaddedCache paddedOperands;
-    // Tiles the roots of one block (the function's, or a depthwise
-    // channel loop's body).
-    auto tileRoots = [&](Block &block) {
-      // Roots: top-level linalg ops on tensors that no consumer's tile takes
-      // in, consumers first. (Decided before any tiling: tiling changes the
-      // uses that `fusible` looks at.)
-      SmallVector<linalg::LinalgOp> roots;
-      llvm::SmallPtrSet<Operation *, 16> fused;
-      // A fused contraction's one reader (its epilogue), before tiling.
-      llvm::DenseMap<Operation *, Operation *> epilogueOf;
-      llvm::SmallPtrSet<Operation *, 16> rootSet;
-      // Layout transposes that take in a contraction's epilogue, both ways.
-      llvm::DenseMap<Operation *, Operation *> transposeOfEpilogue,
-          epilogueOfTranspose;
-      SmallVector<Operation *> topLevel;
-      for (Operation &op : block.getOperations())
-        topLevel.push_back(&op);
-      // Row statistics fused with their reader: an all-parallel op that
-      // reads per-row statistics (a layer norm's mean and variance sums, a
-      // softmax's max and sum) is tiled one row at a time with the row
-      // whole, and the statistics (plain reductions, and the elementwise
-      // ops between them) are computed inside its tile: one parallel loop
-      // and one pass over each row from L1, instead of a loop per
-      // statistic, each reading the whole tensor again.
-      llvm::SmallPtrSet<Operation *, 16> rowFused;
-      llvm::DenseMap<Operation *, SmallVector<int64_t>> rowRootTiles;
-      for (Operation *op : llvm::reverse(topLevel)) {
-        auto r = dyn_cast<linalg::GenericOp>(op);
-        if (!r || !r.hasPureTensorSemantics() || r->getNumResults() != 1 ||
-            !isAllParallel(r) || r.hasDynamicShape() || rowFused.contains(r))
+    // The fusion groups of every block, found before any tiling (tiling
+    // changes the uses they are found from), as nn-cpu-select-tile-sizes
+    // found them when it wrote the roots' configurations.
+    SmallVector<std::pair<Block *, FusionGroups>, 2> blocks;
+    for (Block *block : tilingBlocks(func))
+      blocks.emplace_back(block, analyzeFusionGroups(*block));
+    for (auto &[block, groups] : blocks) {
+      for (linalg::LinalgOp root : groups.roots) {
+        auto config = root->getAttrOfType<acc::nn::LoweringConfigAttr>(
+            acc::nn::LoweringConfigAttr::getAttrName());
+        if (!config) {
+          LLVM_DEBUG(llvm::dbgs()
+                     << "root " << root->getName() << " at " << root->getLoc()
+                     << ": no lowering configuration, left "
+                        "untiled\n");
+          ++numRootsUnconfigured;
           continue;
-        // The ops that r's inputs come from (transitively), all-parallel
-        // or plain reductions with static shapes, in this block...
-        llvm::SetVector<Operation *> group;
-        SmallVector<Operation *> work = {r};
-        while (!work.empty()) {
-          Operation *o = work.pop_back_val();
-          for (Value in : cast<linalg::LinalgOp>(o).getDpsInputs()) {
-            auto p = in.getDefiningOp<linalg::GenericOp>();
-            if (!p || p->getBlock() != &block || group.contains(p) ||
-                rowFused.contains(p) || !p.hasPureTensorSemantics() ||
-                p.hasDynamicShape() || p->getNumResults() != 1 ||
-                !(isAllParallel(p) || isRowStatistic(p)))
-              continue;
-            group.insert(p);
-            work.push_back(p);
-          }
         }
-        // ...less those read outside the group (the residual stream a layer
-        // norm reads stays a tensor of its own), to a fixed point.
-        for (bool pruned = true; pruned;) {
-          pruned = false;
-          for (Operation *o : llvm::to_vector(group))
-            if (llvm::any_of(o->getUsers(), [&](Operation *u) {
-                  return u != r.getOperation() && !group.contains(u);
-                })) {
-              group.remove(o);
-              pruned = true;
-            }
-        }
-        bool ok = llvm::any_of(group, [](Operation *o) {
-          return !isAllParallel(cast<linalg::LinalgOp>(o));
-        });
-        // The statistics r reads vary along its outer loops only: those
-        // are tiled by 1, the rest (the row) kept whole.
-        SmallVector<int64_t> tiles(r.getNumLoops(), 0);
-        for (OpOperand *in : r.getDpsInputOperands()) {
-          if (!group.contains(in->get().getDefiningOp()))
-            continue;
-          AffineMap map = r.getMatchingIndexingMap(in);
-          if (map.getNumResults() == r.getNumLoops())
-            continue; // a whole-shape input (x itself, or x - mean)
-          for (AffineExpr e : map.getResults())
-            if (auto d = dyn_cast<AffineDimExpr>(e))
-              tiles[d.getPosition()] = 1;
-        }
-        if (!ok || llvm::all_of(tiles, [](int64_t t) { return t == 0; }) ||
-            llvm::all_of(tiles, [](int64_t t) { return t == 1; }))
-          continue;
-        for (Operation *o : group)
-          rowFused.insert(o);
-        rowRootTiles[r] = tiles;
-      }
-      for (Operation &op : llvm::make_pointee_range(llvm::reverse(topLevel))) {
-        auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
-        if (!linalgOp || !linalgOp.hasPureTensorSemantics() ||
-            linalgOp->getNumResults() != 1)
-          continue;
-        bool canFuse = fusible(linalgOp) || rowFused.contains(linalgOp);
-        // A contraction is fused only into an epilogue that is itself a root
-        // (consumers come first in this walk, so that is known), or into the
-        // layout transpose that is the epilogue's only reader (below); if the
-        // epilogue is fused further otherwise, the contraction is tiled on
-        // its own.
-        Operation *epilogueRoot = nullptr;
-        // A contraction with no epilogue, read only by a transpose that takes
-        // it into its tiles.
-        if (isContraction(linalgOp) && linalgOp->hasOneUse()) {
-          Operation *user = *linalgOp->getUsers().begin();
-          if (epilogueOfTranspose.lookup(user) == linalgOp.getOperation()) {
-            fused.insert(linalgOp);
-            epilogueOf[linalgOp] = user;
-            continue;
-          }
-        }
-        if (canFuse && isContraction(linalgOp)) {
-          Operation *user = *linalgOp->getUsers().begin();
-          epilogueRoot = user;
-          if (!rootSet.contains(user)) {
-            auto it = transposeOfEpilogue.find(user);
-            epilogueRoot =
-                it == transposeOfEpilogue.end() ? nullptr : it->second;
-          }
-          if (!epilogueRoot)
-            canFuse = false;
-          // One contraction per epilogue (a residual add of two convolutions
-          // fuses the first; the other is tiled on its own).
-          for (Value in : cast<linalg::LinalgOp>(user).getDpsInputs()) {
-            auto other = in.getDefiningOp<linalg::LinalgOp>();
-            if (other && isContraction(other)) {
-              canFuse &= other == linalgOp;
-              break;
-            }
-          }
-        }
-        if (canFuse) {
-          fused.insert(linalgOp);
-          if (isContraction(linalgOp))
-            epilogueOf[linalgOp] = epilogueRoot;
-        }
-        // A layout transpose of a contraction's epilogue (an NCHW
-        // convolution's output, computed in NHWC) that is the epilogue's only
-        // reader takes the epilogue and the contraction into its tiles: the
-        // register block is transposed in registers on its way out instead
-        // of stored, read back and transposed by a pass of its own.
-        // (Or the contraction itself, when it has no epilogue.)
-        if (auto t = dyn_cast<linalg::TransposeOp>(linalgOp.getOperation())) {
-          auto e = t.getInput().getDefiningOp<linalg::GenericOp>();
-          auto isFusedContraction = [](Value in) {
-            auto c = in.getDefiningOp<linalg::LinalgOp>();
-            return c && isContraction(c) && c->hasOneUse();
-          };
-          if (e && e->hasOneUse() && e->getBlock() == t->getBlock() &&
-              e->getNumResults() == 1 &&
-              ((isAllParallel(e) &&
-                llvm::any_of(e.getDpsInputs(), isFusedContraction)) ||
-               isContraction(e))) {
-            transposeOfEpilogue[e] = t;
-            epilogueOfTranspose[t] = e;
-          }
-        }
-        bool fusedEverywhere =
-            canFuse && !linalgOp->use_empty() &&
-            llvm::all_of(linalgOp->getUsers(), [&](Operation *u) {
-              return isa<linalg::LinalgOp>(u);
-            });
-        if (!fusedEverywhere) {
-          roots.push_back(linalgOp);
-          rootSet.insert(linalgOp);
-        }
-      }
-
-      for (linalg::LinalgOp root : roots) {
-        // Rows of dynamic extent are tiled by the contraction's register
-        // block only when the root takes the contraction into its tiles
-        // (the partial tiles are then padded to their static bounds);
-        // otherwise one row per tile, which keeps every tile static (a
-        // softmax over a dynamic number of rows: vector exp, not libm's
-        // scalar expf on every element).
-        bool dynamicRows = root.hasDynamicShape();
-        bool fromContraction = false;
-        for (Value in : root.getDpsInputs())
-          if (auto l = in.getDefiningOp<linalg::LinalgOp>())
-            fromContraction |=
-                isContraction(l) &&
-                (!dynamicRows || (fused.contains(l) &&
-                                  epilogueOf.lookup(l) == root.getOperation()));
-        SmallVector<int64_t> tiles =
-            registerTile(root, vectorWidth, rows, fromContraction);
-        if (auto it = rowRootTiles.find(root); it != rowRootTiles.end())
-          tiles = it->second;
-        // A transpose that takes in a contraction's epilogue: the epilogue's
-        // register block, permuted (loop i of the transpose is loop perm[i]
-        // of the epilogue's identity-mapped output).
-        std::optional<SmallVector<int64_t>> order;
-        if (auto it = epilogueOfTranspose.find(root);
-            it != epilogueOfTranspose.end()) {
-          auto epilogue = cast<linalg::LinalgOp>(it->second);
-          ArrayRef<int64_t> perm =
-              cast<linalg::TransposeOp>(root.getOperation()).getPermutation();
-          SmallVector<int64_t> eTiles =
-              registerTile(epilogue, vectorWidth, rows, true);
-          AffineMap eOut =
-              epilogue.getIndexingMapMatchingResult(epilogue->getResult(0));
-          bool leadingIdentity = eOut.getNumResults() == perm.size();
-          for (auto [i, e] : llvm::enumerate(eOut.getResults()))
-            leadingIdentity &= e == rewriter.getAffineDimExpr(i);
-          if (!eTiles.empty() && leadingIdentity) {
-            for (auto [i, p] : llvm::enumerate(perm))
-              tiles[i] = eTiles[p];
-            if (std::optional<SmallVector<int64_t>> eOrder =
-                    weightOuterOrder(epilogue, eTiles)) {
-              SmallVector<int64_t> inv(perm.size());
-              for (auto [i, p] : llvm::enumerate(perm))
-                inv[p] = i;
-              // (Only tiled loops are ordered: the output's, which the
-              // transpose has.)
-              if (llvm::all_of(*eOrder, [&](int64_t d) {
-                    return d < static_cast<int64_t>(perm.size());
-                  })) {
-                order.emplace();
-                for (int64_t d : *eOrder)
-                  order->push_back(inv[d]);
-              }
-            }
-          }
-        } else {
-          order = weightOuterOrder(root, tiles);
-        }
-        // Data movement (a padded image's fill and copy) is tiled into whole
-        // planes of its two innermost dimensions, one per thread-pool
-        // iteration; the plane's loops are left to LLVM (memset, vector
-        // copies) rather than cut into one-vector tiles.
-        if (isa<linalg::CopyOp, linalg::FillOp>(root) &&
-            root.getNumLoops() > 2) {
-          tiles.assign(root.getNumLoops(), 1);
-          tiles[tiles.size() - 1] = tiles[tiles.size() - 2] = 0;
-        }
-        if (tiles.empty())
-          tiles = reductionTile(root, vectorWidth);
+        ArrayRef<int64_t> tiles = config.getTileSizes().asArrayRef();
         if (tiles.empty()) {
           splitLongReduction(rewriter, root);
           continue;
         }
+        ++numRootsTiled;
         // The tile loops are parallel (they only cover parallel dimensions):
         // scf.forall, which nn-cpu-parallelize hands to the thread pool.
         scf::SCFTilingOptions tiling;
         tiling.setTileSizes(getAsIndexOpFoldResult(ctx, tiles));
         tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-        if (order)
-          tiling.setInterchange(*order);
+        if (DenseI64ArrayAttr order = config.getInterchange())
+          tiling.setInterchange(order.asArrayRef());
         scf::SCFTileAndFuseOptions options;
         options.setTilingOptions(tiling);
         options.setFusionControlFn(
-            [&](tensor::ExtractSliceOp, OpResult producer, bool)
+            [&, &groups = groups](tensor::ExtractSliceOp, OpResult producer,
+                                  bool)
                 -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
-              Operation *p = producer.getOwner();
-              if (isa<linalg::FillOp>(p))
-                return scf::SCFTileAndFuseOptions::ControlFnResult{};
-              // Roots are computed once, by their own tiles.
-              if (!fused.contains(p) || rootSet.contains(p))
-                return std::nullopt;
-              // A contraction joins only the tile of the op that reads it
-              // (its epilogue), never a later layer's tile that reaches it
-              // through elementwise ops (that would recompute a whole layer
-              // per tile).
-              auto it = epilogueOf.find(p);
-              if (it != epilogueOf.end() && it->second != root.getOperation())
+              if (!groups.joins(producer.getOwner(), root))
                 return std::nullopt;
               return scf::SCFTileAndFuseOptions::ControlFnResult{};
             });
@@ -468,10 +203,13 @@ struct NNCPUTileAndVectorizePass
                              SmallVector<int64_t>(op.getNumLoops(), 0));
         }
       }
-    };
-    for (scf::ForallOp loop : channelLoops)
-      tileRoots(*loop.getBody());
-    tileRoots(func.getBody().front());
+    }
+    // The configurations are done with (tiling copied them onto the tiled
+    // ops), and so are the channel-block marks.
+    func.walk([](Operation *op) {
+      op->removeAttr(acc::nn::LoweringConfigAttr::getAttrName());
+      op->removeAttr(kChannelBlocksAttr);
+    });
 
     // Static ops inside loops (the attention tiles): contractions get a
     // register block with stepped reductions; other ops are tiled into rows
@@ -620,8 +358,14 @@ struct NNCPUTileAndVectorizePass
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::VectorizationResult> v = linalg::vectorize(
           rewriter, op, sizes, SmallVector<bool>(sizes.size(), false));
-      if (succeeded(v))
+      if (succeeded(v)) {
         rewriter.replaceOp(op, v->replacements);
+        ++numVectorized;
+      } else {
+        LLVM_DEBUG(llvm::dbgs() << "left scalar: " << op->getName() << " at "
+                                << op->getLoc() << "\n");
+        ++numLeftScalar;
+      }
     }
     // A tile's pad of a dynamic slice to a static vector-sized block (a
     // partial elementwise tile run at its bound) is one masked read and a

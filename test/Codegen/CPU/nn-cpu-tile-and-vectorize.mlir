@@ -1,7 +1,7 @@
-// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize -canonicalize | FileCheck %s
-// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize="vector-width=8 rows=4" -canonicalize | FileCheck %s --check-prefix=AVX2
-// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -canonicalize -nn-cpu-tile-and-vectorize="vector-width=2 rows=1" | FileCheck %s --check-prefix=PACK
-// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -canonicalize -nn-sink-transposes -nn-fuse-elementwise -canonicalize -nn-cpu-tile-and-vectorize -canonicalize | FileCheck %s --check-prefix=NCHW
+// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -canonicalize -nn-cpu-prepare-tiling -nn-cpu-select-tile-sizes -nn-cpu-tile-and-vectorize -canonicalize | FileCheck %s
+// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -canonicalize -nn-cpu-prepare-tiling -nn-cpu-select-tile-sizes="vector-width=8 rows=4" -nn-cpu-tile-and-vectorize="vector-width=8 rows=4" -canonicalize | FileCheck %s --check-prefix=AVX2
+// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -canonicalize -nn-cpu-prepare-tiling -nn-cpu-select-tile-sizes="vector-width=2 rows=1" -nn-cpu-tile-and-vectorize="vector-width=2 rows=1" | FileCheck %s --check-prefix=PACK
+// RUN: acc-opt %s -nn-winograd-conv -nn-lower-to-linalg -canonicalize -nn-sink-transposes -nn-fuse-elementwise -canonicalize -nn-cpu-prepare-tiling -nn-cpu-select-tile-sizes -nn-cpu-tile-and-vectorize -canonicalize | FileCheck %s --check-prefix=NCHW
 
 // linear + bias + gelu: the gelu is the root; the contraction and the bias
 // broadcast are fused into its 8 x 32 register block (two vectors per row:

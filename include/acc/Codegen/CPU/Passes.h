@@ -7,6 +7,8 @@
 #ifndef ACC_CODEGEN_CPU_PASSES_H
 #define ACC_CODEGEN_CPU_PASSES_H
 
+#include "acc/Dialect/NN/IR/NNDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"

@@ -109,6 +109,30 @@ def NNCPUPrefetchPanels : Pass<"nn-cpu-prefetch-panels", "::mlir::func::FuncOp">
                            "::mlir::memref::MemRefDialect"];
 }
 
+def NNCPUPrepareTiling : Pass<"nn-cpu-prepare-tiling", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite pads and depthwise convolutions for register tiling";
+  let description = [{
+    The rewrites that the CPU's register tiling is planned on, after
+    `nn-lower-to-linalg`:
+
+    - a depthwise convolution between NCHW tensors whose rows 16-lane
+      vectors do not divide is computed in NHWC by blocks of channels (and
+      two bands of rows when the blocks are fewer than 4), with its pad and
+      the input's transpose fused in: an `scf.forall` over the blocks,
+      marked `nn.channel_blocks`, whose body is tiled like a function's;
+    - a padded image becomes a fill of its border and a write of the source
+      into the interior, in a `bufferization.alloc_tensor` of its own (a pad
+      before a layout transpose moves after it first);
+    - a layout transpose read only through broadcast operands folds into
+      their indexing maps.
+  }];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def NNCPUPromoteTileBuffers : Pass<"nn-cpu-promote-tile-buffers",
                                    "::mlir::func::FuncOp"> {
   let summary = "Turn small per-tile heap buffers into hoisted stack buffers";
@@ -167,43 +191,85 @@ def NNCPURuntimeAllocator : Pass<"nn-cpu-runtime-allocator",
   ];
 }
 
-def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
-                                 "::mlir::func::FuncOp"> {
-  let summary = "Tile linalg ops for registers, fuse producers, vectorize";
+def NNCPUSelectTileSizes : Pass<"nn-cpu-select-tile-sizes",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Choose the CPU's register tiles of every tile-and-fuse root";
   let description = [{
-    The CPU pipeline's tile-and-fuse step, on tensors, after
-    `nn-lower-to-linalg`. Each root (a linalg op whose result no other linalg
-    op reads: the end of a producer chain such as conv -> bias -> relu) is
-    tiled with `TilingInterface` into a register block: `vector-width`
-    elements along its innermost parallel dimension (two vectors for a
-    contraction), `rows` along the next one of a contraction, 1 elsewhere,
-    and reduction dimensions stepped one at a time (an outer-product
-    update, in the filter's memory order when the image is NHWC). Its
-    producers are fused into the tile: fills, elementwise and broadcast
-    ops, and the contraction that feeds the root directly; a layout
-    transpose of a contraction's result takes the contraction and its
-    epilogue into its tiles. Plain reductions are tiled one row per
-    iteration. The tile loops are `scf.forall` (the thread pool's grain).
+    The CPU strategy, apart from the mechanism that applies it: for every
+    root of tile-and-fuse (a top-level linalg op that no consumer's tile
+    takes in, in the function's body or a channel-block loop's), writes
+    `nn.lowering_config = #nn.lowering_config<tile_sizes = ...,
+    interchange = ...>`, which `nn-cpu-tile-and-vectorize` reads:
 
-    Before tiling: padded images become a fill of their border and a write
-    of the source into the interior (by the source's elementwise producer
-    itself when it can), in a `bufferization.alloc_tensor` of their own;
-    a layout transpose read only as a contraction's image operand folds
-    into that operand's indexing map; constant weights are packed into
-    panels. Partial tiles run at their static bound on operands padded
-    once. Contractions inside loops (attention's block products) get
-    register blocks too; other ops there are cut into rows of at most 256
-    elements, or, for a reduction over outer loops of a vector-wide
-    innermost one (a key-major attention block's row max and sum), up to
-    256 rows of one vector. The tiled ops with static shapes are then
-    vectorized; ops that the vectorizer does not handle stay scalar
-    loops, still correct.
+    - a contraction and its epilogue: `vector-width` elements along the
+      innermost parallel dimension (two vectors), `rows` along the next one,
+      1 elsewhere; depthwise convolutions with their channel blocks
+      outermost;
+    - a layout transpose that takes in a contraction's epilogue: the
+      epilogue's register block, permuted;
+    - an op that reads per-row statistics: one row at a time, the row
+      whole;
+    - a padded image's fill and copy: whole planes of its two innermost
+      dimensions;
+    - a reduction: its parallel loops by one vector (`tile_sizes` empty for
+      a reduction to one value, split into chunks instead).
+
+    The sizes and limits are in lib/Codegen/CPU/KernelDispatch.cpp.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
            "f32 lanes of the target's vectors (16 for AVX-512, 8 for AVX2)">,
     Option<"rows", "rows", "int64_t", /*default=*/"8",
            "Rows of the register block of a contraction">
+  ];
+  let statistics = [
+    Statistic<"numConfigured", "roots-configured",
+              "Roots given a lowering configuration">
+  ];
+  let dependentDialects = ["::acc::nn::NNDialect"];
+}
+
+def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
+                                 "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops for registers, fuse producers, vectorize";
+  let description = [{
+    The CPU pipeline's tile-and-fuse step, on tensors, after
+    `nn-cpu-prepare-tiling` and `nn-cpu-select-tile-sizes`. Each root of
+    tile-and-fuse that carries an `nn.lowering_config` is tiled with
+    `TilingInterface` by its tile sizes (in its interchange), into
+    `scf.forall` loops (the thread pool's grain), and its producers are
+    fused into the tile: fills, elementwise and broadcast ops, and the
+    contraction that feeds the root directly; a layout transpose of a
+    contraction's result takes the contraction and its epilogue into its
+    tiles. A root without a configuration is left as it is; one whose
+    `tile_sizes` are empty (a reduction to one value) is split into
+    chunks. Reductions of the tiled contractions are stepped one at a time
+    (an outer-product update of the register block per step, in the
+    filter's memory order when the image is NHWC), constant weights are
+    packed into panels, and partial tiles run at their static bound on
+    operands padded once. The configurations are dropped after tiling.
+
+    Contractions inside loops (attention's block products) get register
+    blocks too; other ops there are cut into rows of at most 256 elements,
+    or, for a reduction over outer loops of a vector-wide innermost one (a
+    key-major attention block's row max and sum), up to 256 rows of one
+    vector. The tiled ops with static shapes are then vectorized; ops that
+    the vectorizer does not handle stay scalar loops, still correct.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes of the target's vectors (16 for AVX-512, 8 for AVX2)">,
+    Option<"rows", "rows", "int64_t", /*default=*/"8",
+           "Rows of the register block of a contraction">
+  ];
+  let statistics = [
+    Statistic<"numRootsTiled", "roots-tiled",
+              "Roots tiled by their lowering configuration">,
+    Statistic<"numRootsUnconfigured", "roots-unconfigured",
+              "Roots left untiled: no lowering configuration">,
+    Statistic<"numVectorized", "ops-vectorized", "Linalg ops vectorized">,
+    Statistic<"numLeftScalar", "ops-left-scalar",
+              "Linalg ops the vectorizer did not take (scalar loops)">
   ];
   let dependentDialects = [
     "::mlir::bufferization::BufferizationDialect",

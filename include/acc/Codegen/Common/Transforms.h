@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <optional>
 
@@ -68,6 +69,43 @@ bool isColumnReduction(mlir::linalg::LinalgOp op);
 
 /// Static size in bytes of a tensor value (0 if dynamic).
 int64_t staticBytes(mlir::Value v);
+
+//===----------------------------------------------------------------------===//
+// Fusion groups (FusionGroups.cpp)
+//===----------------------------------------------------------------------===//
+
+/// The structure of one block's tile-and-fuse: its roots, each tiled once
+/// with the tile sizes of its lowering configuration, and the producers
+/// that join their tiles.
+struct FusionGroups {
+  /// Top-level linalg ops on tensors that no consumer's tile takes in,
+  /// consumers first.
+  llvm::SmallVector<mlir::linalg::LinalgOp> roots;
+  llvm::SmallPtrSet<mlir::Operation *, 16> rootSet;
+  /// Producers that a consumer's tile may take in (fills, elementwise and
+  /// broadcast ops, a contraction read element for element by its epilogue,
+  /// row statistics).
+  llvm::SmallPtrSet<mlir::Operation *, 16> fused;
+  /// A fused contraction's one reader: the root whose tile alone takes it.
+  llvm::DenseMap<mlir::Operation *, mlir::Operation *> epilogueOf;
+  /// Layout transposes that take in a contraction's epilogue, both ways.
+  llvm::DenseMap<mlir::Operation *, mlir::Operation *> transposeOfEpilogue,
+      epilogueOfTranspose;
+  /// Roots tiled one row at a time with their row statistics computed
+  /// inside the tile: 1 for each loop the statistics vary along, 0 (kept
+  /// whole) for the row.
+  llvm::DenseMap<mlir::Operation *, llvm::SmallVector<int64_t>> rowRootTiles;
+
+  /// Whether the tile of `root` takes in `producer` (a fill always; a fused
+  /// producer that is no root of its own; a contraction only into its
+  /// epilogue's tile, never a later layer's that reaches it through
+  /// elementwise ops).
+  bool joins(mlir::Operation *producer, mlir::Operation *root) const;
+};
+
+/// The roots and fusion groups of the top-level ops of `block` (the
+/// function's body, or the body of a loop that tiled it already).
+FusionGroups analyzeFusionGroups(mlir::Block &block);
 
 //===----------------------------------------------------------------------===//
 // Tile and fuse (TileAndFuseUtils.cpp)

@@ -8,12 +8,17 @@
 #include "acc/Dialect/NN/IR/NNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "mlir/Transforms/InliningUtils.h"
 
 using namespace mlir;
 using namespace acc::nn;
 
 #include "acc/Dialect/NN/IR/NNOpsDialect.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "acc/Dialect/NN/IR/NNAttrs.cpp.inc"
 
 namespace {
 /// Every nn op is pure and region-free except nn.block, whose body has no
@@ -33,6 +38,10 @@ void NNDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "acc/Dialect/NN/IR/NNOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "acc/Dialect/NN/IR/NNAttrs.cpp.inc"
       >();
   addInterfaces<NNInlinerInterface>();
 }

@@ -28,6 +28,7 @@ def NN_Dialect : Dialect {
   }];
   let hasConstantMaterializer = 1;
   let usePropertiesForAttributes = 1;
+  let useDefaultAttributePrinterParser = 1;
 }
 
 class NN_Op<string mnemonic, list<Trait> traits = []>

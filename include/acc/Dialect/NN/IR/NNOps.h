@@ -18,6 +18,9 @@
 
 #include "acc/Dialect/NN/IR/NNEnums.h.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "acc/Dialect/NN/IR/NNAttrs.h.inc"
+
 #define GET_OP_CLASSES
 #include "acc/Dialect/NN/IR/NNOps.h.inc"
 
