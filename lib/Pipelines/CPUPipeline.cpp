@@ -26,8 +26,9 @@ using namespace mlir;
 
 void acc::buildCPUPipeline(OpPassManager &pm,
                            const CPUPipelineOptions &options) {
+  bool lowerToLLVM = options.stopAfter == CPUPipelineStop::LLVM;
   // nn level.
-  if (options.lowerToLLVM)
+  if (lowerToLLVM)
     pm.addPass(acc::createNNCheckEntryABI());
   pm.addPass(acc::nn::createNNInlineBlocks());
   // nn's own folds first: a batch norm with constant statistics after a
@@ -45,6 +46,8 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(acc::createNNLowerToLinalg(lower));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  if (options.stopAfter == CPUPipelineStop::Linalg)
+    return;
   // NCHW models: layout transposes between convolutions cancel.
   if (options.sinkTransposes) {
     pm.addNestedPass<func::FuncOp>(acc::createNNSinkTransposes());
@@ -88,14 +91,14 @@ void acc::buildCPUPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // Entries with dynamic dims take their buffers' dims (`int NAME(...,
   // const int64_t *dims)`); the implementation is inlined below.
-  if (options.lowerToLLVM)
+  if (lowerToLLVM)
     pm.addPass(acc::createNNDynamicEntry());
   // The deallocation helper takes dynamic memrefs, which the bare-pointer
   // calling convention cannot express: inline it and drop it.
   pm.addPass(createInlinerPass());
   pm.addPass(createSymbolDCEPass());
   pm.addPass(createCanonicalizerPass());
-  if (!options.lowerToLLVM)
+  if (!lowerToLLVM)
     return;
   // `int NAME(...)`: 0 on success.
   pm.addPass(acc::createNNReturnStatus());

@@ -13,6 +13,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -141,4 +142,30 @@ LogicalResult acc::emitCPUCode(ModuleOp module, CPUOutputKind kind,
     return module.emitError() << "the target cannot emit this file type";
   codegen.run(*llvmModule);
   return success();
+}
+
+mlir::FailureOr<acc::CPUTargetInfo>
+acc::getCPUTargetInfo(const CPUTargetOptions &options, std::string &error) {
+  CPUTargetInfo info;
+  if (options.cpu.empty() && options.features.empty()) {
+    info.avx512 = llvm::sys::getHostCPUFeatures().lookup("avx512f");
+  } else {
+    llvm::InitializeNativeTarget();
+    llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+    const llvm::Target *target =
+        llvm::TargetRegistry::lookupTarget(triple, error);
+    if (!target)
+      return mlir::failure();
+    std::string cpu =
+        options.cpu.empty() ? llvm::sys::getHostCPUName().str() : options.cpu;
+    std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+        target->createMCSubtargetInfo(triple, cpu, options.features));
+    if (!subtarget) {
+      error = "cannot create a subtarget for " + cpu;
+      return mlir::failure();
+    }
+    info.avx512 = subtarget->checkFeatures("+avx512f");
+  }
+  info.vectorWidth = info.avx512 ? 16 : 8;
+  return info;
 }

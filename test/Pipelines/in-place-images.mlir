@@ -1,4 +1,4 @@
-// RUN: acc-opt %s --nn-cpu-pipeline=lower-to-llvm=false | FileCheck %s
+// RUN: acc-opt %s --nn-cpu-pipeline=stop-after=buffers | FileCheck %s
 
 // A residual block's output is the next convolution's padded image and the
 // next residual: after bufferization it is computed once, in place, into

@@ -1,5 +1,5 @@
 // RUN: acc-opt %s --nn-cpu-pipeline | FileCheck %s
-// RUN: acc-opt %s --nn-cpu-pipeline=lower-to-llvm=false | FileCheck %s --check-prefix=BUF
+// RUN: acc-opt %s --nn-cpu-pipeline=stop-after=buffers | FileCheck %s --check-prefix=BUF
 // RUN: acc-opt %s --nn-cpu-pipeline=parallel=false | FileCheck %s --check-prefix=SERIAL
 
 // The whole CPU pipeline: static shapes give the bare-pointer ABI, results

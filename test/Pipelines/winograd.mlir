@@ -1,5 +1,5 @@
-// RUN: acc-opt %s --nn-cpu-pipeline=lower-to-llvm=false --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s
-// RUN: acc-opt %s --nn-cpu-pipeline="lower-to-llvm=false winograd-max-filter-bytes=0" | FileCheck %s --check-prefix=OFF
+// RUN: acc-opt %s --nn-cpu-pipeline=stop-after=buffers --mlir-elide-elementsattrs-if-larger=16 | FileCheck %s
+// RUN: acc-opt %s --nn-cpu-pipeline="stop-after=buffers winograd-max-filter-bytes=0" | FileCheck %s --check-prefix=OFF
 
 // A Winograd convolution through the whole pipeline: the transformed filter
 // is a constant global, the input transform, the 36 GEMMs and the output
@@ -29,7 +29,7 @@ func.func @winograd(%x: tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32> {
 // canonicalization runs before lowering), so the residual add and ReLU
 // after it still fuse into the output transform: the GEMM is the only
 // generic left.
-// RUN: acc-opt %s --nn-cpu-pipeline=lower-to-llvm=false --mlir-print-ir-after=nn-lower-to-linalg --mlir-elide-elementsattrs-if-larger=16 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BN
+// RUN: acc-opt %s --nn-cpu-pipeline=stop-after=buffers --mlir-print-ir-after=nn-lower-to-linalg --mlir-elide-elementsattrs-if-larger=16 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BN
 // BN-LABEL: func.func @winograd_bn_block
 // BN-NOT: nn.
 // BN: linalg.generic

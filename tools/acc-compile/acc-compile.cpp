@@ -13,10 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "acc/Analysis/CostModel.h"
-#include "acc/Codegen/Common/Passes.h"
-#include "acc/Conversion/NNToLinalg/Passes.h"
 #include "acc/Dialect/NN/IR/NNDialect.h"
-#include "acc/Dialect/NN/Transforms/Passes.h"
 #include "acc/Import/ONNX/ONNXImporter.h"
 #include "acc/InitAllDialects.h"
 #include "acc/Pipelines/Pipelines.h"
@@ -30,13 +27,10 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
-#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -47,102 +41,98 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::OptionCategory accCategory("acc-compile options");
-
-static cl::opt<std::string> inputFilename(cl::Positional,
-                                          cl::desc("<model.mlir|model.onnx>"),
-                                          cl::init("-"), cl::cat(accCategory));
-
-static cl::opt<std::string>
-    outputFilename("o",
-                   cl::desc("Output file (default: <input stem>.o for objects, "
-                            "standard output otherwise)"),
-                   cl::value_desc("filename"), cl::init(""),
-                   cl::cat(accCategory));
-
+/// Where acc-compile stops (Toy chapter 7's levels); every level past `nn`
+/// is a stop point of nn-cpu-pipeline.
 enum class Emit { NN, Linalg, LLVMDialect, LLVMIR, Asm, Obj };
-static cl::opt<Emit> emitLevel(
-    "emit", cl::desc("Where to stop"), cl::init(Emit::Obj),
-    cl::values(clEnumValN(Emit::NN, "nn", "the verified nn IR"),
-               clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
-               clEnumValN(Emit::LLVMDialect, "llvm-dialect",
-                          "after the whole pipeline, in the LLVM dialect"),
-               clEnumValN(Emit::LLVMIR, "llvm-ir", "optimised LLVM IR"),
-               clEnumValN(Emit::Asm, "asm", "assembly for the target"),
-               clEnumValN(Emit::Obj, "obj", "an object file (the default)")),
-    cl::cat(accCategory));
 
-static cl::opt<std::string>
-    targetName("target",
-               cl::desc("Target: cpu (the GPU path is not built yet)"),
-               cl::init("cpu"), cl::cat(accCategory));
-static cl::opt<std::string>
-    cpuName("cpu", cl::desc("Target CPU (default: the host's)"), cl::init(""),
-            cl::cat(accCategory));
-static cl::opt<std::string>
-    cpuFeatures("features",
-                cl::desc("Target features, e.g. +avx2,+fma (default: the "
-                         "host's)"),
-                cl::init(""), cl::cat(accCategory));
-static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimisation level"),
-                                  cl::init(3), cl::Prefix,
-                                  cl::cat(accCategory));
-
-static cl::opt<std::string>
-    entryName("name",
-              cl::desc("Entry symbol of a model with one public function "
-                       "(default: the input file's stem, as a C identifier)"),
-              cl::value_desc("identifier"), cl::init(""), cl::cat(accCategory));
-static cl::opt<std::string>
-    headerFilename("header", cl::desc("Also write the entry's C header"),
-                   cl::value_desc("model.h"), cl::init(""),
-                   cl::cat(accCategory));
-static cl::list<std::string> inputShapes(
-    "input-shape",
-    cl::desc("ONNX input only: the shape of a graph input, NAME:DIMS (e.g. "
-             "input:1x3x224x224); repeat for several inputs"),
-    cl::value_desc("name:dims"), cl::cat(accCategory));
-static cl::opt<bool>
-    shared("shared",
-           cl::desc("Link a shared library (with acc's runtime inside) "
-                    "instead of emitting an object"),
-           cl::init(false), cl::cat(accCategory));
-
-static cl::opt<bool> parallel(
-    "parallel", cl::init(true),
-    cl::desc("Run parallel loops on acc's thread pool (link libacc_runtime.a "
-             "and -lpthread); --parallel=false gives single-threaded code "
-             "that needs only libc and libm"),
-    cl::cat(accCategory));
-
-static cl::opt<bool> winograd(
-    "winograd", cl::init(true),
-    cl::desc("Compute 3x3 stride-1 convolutions with constant f32 filters by "
-             "Winograd's algorithm where it pays (4x fewer multiplies; "
-             "rounding differs from the direct sum by a few ulps of the "
-             "largest term); --winograd=false keeps every convolution direct"),
-    cl::cat(accCategory));
-
-static cl::opt<std::string> costReport(
-    "cost-report", cl::ValueOptional,
-    cl::desc("Print the cost report (text, or =json) and stop before "
-             "compiling"),
-    cl::value_desc("text|json"), cl::cat(accCategory));
-
-static cl::opt<double> peakGflops(
-    "peak-gflops", cl::init(330.0),
-    cl::desc("Peak GFLOP/s for the roofline estimate of the cost report"),
-    cl::cat(accCategory));
-
-static cl::opt<double>
-    bandwidthGBs("bandwidth-gbs", cl::init(26.0),
-                 cl::desc("Memory bandwidth in GB/s for the roofline estimate"),
-                 cl::cat(accCategory));
+namespace {
+/// acc-compile's options, registered with LLVM's command line when the
+/// struct is made (in main) and handed to the driver, the pipeline and the
+/// target builders below: no option lives at file scope.
+struct CompileOptions {
+  cl::OptionCategory category{"acc-compile options"};
+  cl::opt<std::string> inputFilename{cl::Positional,
+                                     cl::desc("<model.mlir|model.onnx>"),
+                                     cl::init("-"), cl::cat(category)};
+  cl::opt<std::string> outputFilename{
+      "o",
+      cl::desc("Output file (default: <input stem>.o for objects, "
+               "standard output otherwise)"),
+      cl::value_desc("filename"), cl::init(""), cl::cat(category)};
+  cl::opt<Emit> emitLevel{
+      "emit", cl::desc("Where to stop"), cl::init(Emit::Obj),
+      cl::values(clEnumValN(Emit::NN, "nn", "the verified nn IR"),
+                 clEnumValN(Emit::Linalg, "linalg", "after lowering to linalg"),
+                 clEnumValN(Emit::LLVMDialect, "llvm-dialect",
+                            "after the whole pipeline, in the LLVM dialect"),
+                 clEnumValN(Emit::LLVMIR, "llvm-ir", "optimised LLVM IR"),
+                 clEnumValN(Emit::Asm, "asm", "assembly for the target"),
+                 clEnumValN(Emit::Obj, "obj", "an object file (the default)")),
+      cl::cat(category)};
+  cl::opt<std::string> targetName{
+      "target", cl::desc("Target: cpu (the GPU path is not built yet)"),
+      cl::init("cpu"), cl::cat(category)};
+  cl::opt<std::string> cpuName{"cpu",
+                               cl::desc("Target CPU (default: the host's)"),
+                               cl::init(""), cl::cat(category)};
+  cl::opt<std::string> cpuFeatures{
+      "features",
+      cl::desc("Target features, e.g. +avx2,+fma (default: the "
+               "host's)"),
+      cl::init(""), cl::cat(category)};
+  cl::opt<unsigned> optLevel{"O", cl::desc("LLVM optimisation level"),
+                             cl::init(3), cl::Prefix, cl::cat(category)};
+  cl::opt<std::string> entryName{
+      "name",
+      cl::desc("Entry symbol of a model with one public function "
+               "(default: the input file's stem, as a C identifier)"),
+      cl::value_desc("identifier"), cl::init(""), cl::cat(category)};
+  cl::opt<std::string> headerFilename{
+      "header", cl::desc("Also write the entry's C header"),
+      cl::value_desc("model.h"), cl::init(""), cl::cat(category)};
+  cl::list<std::string> inputShapes{
+      "input-shape",
+      cl::desc("ONNX input only: the shape of a graph input, NAME:DIMS (e.g. "
+               "input:1x3x224x224); repeat for several inputs"),
+      cl::value_desc("name:dims"), cl::cat(category)};
+  cl::opt<bool> shared{
+      "shared",
+      cl::desc("Link a shared library (with acc's runtime inside) "
+               "instead of emitting an object"),
+      cl::init(false), cl::cat(category)};
+  cl::opt<bool> parallel{
+      "parallel", cl::init(true),
+      cl::desc("Run parallel loops on acc's thread pool (link libacc_runtime.a "
+               "and -lpthread); --parallel=false gives single-threaded code "
+               "that needs only libc and libm"),
+      cl::cat(category)};
+  cl::opt<bool> winograd{
+      "winograd", cl::init(true),
+      cl::desc(
+          "Compute 3x3 stride-1 convolutions with constant f32 filters by "
+          "Winograd's algorithm where it pays (4x fewer multiplies; "
+          "rounding differs from the direct sum by a few ulps of the "
+          "largest term); --winograd=false keeps every convolution direct"),
+      cl::cat(category)};
+  cl::opt<std::string> costReport{
+      "cost-report", cl::ValueOptional,
+      cl::desc("Print the cost report (text, or =json) and stop before "
+               "compiling"),
+      cl::value_desc("text|json"), cl::cat(category)};
+  cl::opt<double> peakGflops{
+      "peak-gflops", cl::init(330.0),
+      cl::desc("Peak GFLOP/s for the roofline estimate of the cost report"),
+      cl::cat(category)};
+  cl::opt<double> bandwidthGBs{
+      "bandwidth-gbs", cl::init(26.0),
+      cl::desc("Memory bandwidth in GB/s for the roofline estimate"),
+      cl::cat(category)};
+};
+} // namespace
 
 static int fail(const llvm::Twine &message) {
   llvm::errs() << "acc-compile: error: " << message << "\n";
@@ -316,20 +306,45 @@ static std::string runtimeLibrary() {
   return std::string(path);
 }
 
-static int run() {
-  bool wantReport = costReport.getNumOccurrences() > 0;
-  bool isONNX = llvm::sys::path::extension(inputFilename) == ".onnx";
-  if (!isONNX && !inputShapes.empty())
+/// The target of `opts` (--cpu, --features, -O).
+static acc::CPUTargetOptions targetOptions(const CompileOptions &opts) {
+  acc::CPUTargetOptions target;
+  target.cpu = opts.cpuName;
+  target.features = opts.cpuFeatures;
+  target.optLevel = opts.optLevel;
+  return target;
+}
+
+/// Sets nn-cpu-pipeline's `options` for `opts` on a CPU with the facts
+/// `info`: register blocks as wide as its vectors, and the pipeline's stop
+/// point for -emit.
+static void setPipelineOptions(acc::CPUPipelineOptions &options,
+                               const CompileOptions &opts,
+                               const acc::CPUTargetInfo &info) {
+  options.vectorWidth = info.vectorWidth;
+  options.parallel = opts.parallel.getValue();
+  if (!opts.winograd)
+    options.winogradMaxFilterBytes = 0;
+  options.stopAfter = opts.emitLevel == Emit::Linalg
+                          ? acc::CPUPipelineStop::Linalg
+                          : acc::CPUPipelineStop::LLVM;
+}
+
+static int run(const CompileOptions &opts) {
+  bool wantReport = opts.costReport.getNumOccurrences() > 0;
+  bool isONNX = llvm::sys::path::extension(opts.inputFilename) == ".onnx";
+  if (!isONNX && !opts.inputShapes.empty())
     return fail("--input-shape applies to ONNX models only");
-  if (targetName != "cpu")
-    return fail("unknown or unbuilt target '" + targetName +
+  if (opts.targetName != "cpu")
+    return fail("unknown or unbuilt target '" + opts.targetName +
                 "'; only --target=cpu is available");
-  if (!costReport.empty() && costReport != "text" && costReport != "json")
-    return fail("--cost-report takes 'text' or 'json', not '" + costReport +
-                "'");
-  if (!(peakGflops > 0) || !(bandwidthGBs > 0))
+  if (!opts.costReport.empty() && opts.costReport != "text" &&
+      opts.costReport != "json")
+    return fail("--cost-report takes 'text' or 'json', not '" +
+                opts.costReport + "'");
+  if (!(opts.peakGflops > 0) || !(opts.bandwidthGBs > 0))
     return fail("--peak-gflops and --bandwidth-gbs must be positive");
-  if (optLevel > 3)
+  if (opts.optLevel > 3)
     return fail("-O takes 0 to 3");
 
   // --mlir-timing: the time of each phase (reading the model, every pass
@@ -341,7 +356,7 @@ static int run() {
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> file =
-      openInputFile(inputFilename, &error);
+      openInputFile(opts.inputFilename, &error);
   if (!file)
     return fail(error);
   if (!isONNX &&
@@ -360,17 +375,18 @@ static int run() {
       timing.nest(isONNX ? "Import the ONNX model" : "Parse the input");
   if (isONNX) {
     acc::ONNXImportOptions options;
-    if (!entryName.empty())
-      options.functionName = entryName;
-    else if (inputFilename != "-")
-      options.functionName = cIdentifier(llvm::sys::path::stem(inputFilename));
-    for (const std::string &spec : inputShapes) {
+    if (!opts.entryName.empty())
+      options.functionName = opts.entryName;
+    else if (opts.inputFilename != "-")
+      options.functionName =
+          cIdentifier(llvm::sys::path::stem(opts.inputFilename));
+    for (const std::string &spec : opts.inputShapes) {
       std::string err;
       if (!acc::parseInputShapes(spec, options.inputShapes, err))
         return fail(err);
     }
-    module = acc::importONNXModel(file->getBuffer(), inputFilename, &context,
-                                  options);
+    module = acc::importONNXModel(file->getBuffer(), opts.inputFilename,
+                                  &context, options);
     // The protobuf's bytes are not needed any more.
     file.reset();
   } else {
@@ -387,16 +403,17 @@ static int run() {
   for (auto func : module->getOps<func::FuncOp>())
     if (!func.isPrivate() && !func.isExternal())
       publicFuncs.push_back(func);
-  if (!entryName.empty() && !isCIdentifier(entryName))
-    return fail("--name '" + entryName + "' is not a C identifier");
-  if (!entryName.empty() && publicFuncs.size() != 1)
+  if (!opts.entryName.empty() && !isCIdentifier(opts.entryName))
+    return fail("--name '" + opts.entryName + "' is not a C identifier");
+  if (!opts.entryName.empty() && publicFuncs.size() != 1)
     return fail("--name needs a module with exactly one public function (" +
                 llvm::Twine(publicFuncs.size()) + " found)");
   if (publicFuncs.size() == 1 && !wantReport &&
-      (!entryName.empty() || inputFilename != "-")) {
-    std::string name = !entryName.empty()
-                           ? std::string(entryName)
-                           : cIdentifier(llvm::sys::path::stem(inputFilename));
+      (!opts.entryName.empty() || opts.inputFilename != "-")) {
+    std::string name =
+        !opts.entryName.empty()
+            ? std::string(opts.entryName)
+            : cIdentifier(llvm::sys::path::stem(opts.inputFilename));
     func::FuncOp func = publicFuncs.front();
     if (func.getSymName() != name) {
       if (module->lookupSymbol(name))
@@ -408,39 +425,39 @@ static int run() {
       SymbolTable::setSymbolName(func, name);
     }
   }
-  if (shared && emitLevel != Emit::Obj)
+  if (opts.shared && opts.emitLevel != Emit::Obj)
     return fail("--shared links a library from an object: it cannot be "
                 "combined with -emit");
-  if ((shared || !headerFilename.empty()) && wantReport)
+  if ((opts.shared || !opts.headerFilename.empty()) && wantReport)
     return fail("--cost-report stops before compiling: no --shared or "
                 "--header");
 
   // The header is written now (it describes the nn-level signature) and
   // kept only if the compile succeeds.
   std::unique_ptr<llvm::ToolOutputFile> header;
-  if (!headerFilename.empty()) {
+  if (!opts.headerFilename.empty()) {
     std::string err;
-    header = openOutputFile(headerFilename, &err);
+    header = openOutputFile(opts.headerFilename, &err);
     if (!header)
       return fail(err);
-    if (failed(writeHeader(*module, llvm::sys::path::stem(headerFilename),
-                           llvm::sys::path::filename(inputFilename), parallel,
-                           header->os())))
+    if (failed(writeHeader(*module, llvm::sys::path::stem(opts.headerFilename),
+                           llvm::sys::path::filename(opts.inputFilename),
+                           opts.parallel, header->os())))
       return 1;
   }
 
-  // The output path: objects default to <stem>.o, shared libraries to
+  // The output path: objects default to <stem>.o, opts.shared libraries to
   // lib<stem>.so.
-  std::string outPath = outputFilename;
+  std::string outPath = opts.outputFilename;
   if (outPath.empty()) {
-    if (emitLevel == Emit::Obj && !wantReport && inputFilename != "-")
-      outPath = (shared ? "lib" : "") +
-                llvm::sys::path::stem(inputFilename).str() +
-                (shared ? ".so" : ".o");
+    if (opts.emitLevel == Emit::Obj && !wantReport && opts.inputFilename != "-")
+      outPath = (opts.shared ? "lib" : "") +
+                llvm::sys::path::stem(opts.inputFilename).str() +
+                (opts.shared ? ".so" : ".o");
     else
       outPath = "-";
   }
-  if (shared && outPath == "-")
+  if (opts.shared && outPath == "-")
     return fail("--shared needs an output file (-o)");
 
   auto writeOutput =
@@ -463,72 +480,47 @@ static int run() {
   if (wantReport) {
     acc::CostModel model(*module);
     acc::CostReportOptions options;
-    options.json = costReport == "json";
-    options.peakGflops = peakGflops;
-    options.bandwidthGBs = bandwidthGBs;
+    options.json = opts.costReport == "json";
+    options.peakGflops = opts.peakGflops;
+    options.bandwidthGBs = opts.bandwidthGBs;
     return writeOutput([&](llvm::raw_pwrite_stream &os) {
       acc::printCostReport(model, options, os);
       return success();
     });
   }
 
-  if (emitLevel != Emit::NN) {
+  if (opts.emitLevel != Emit::NN) {
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
     TimingScope pipelineTiming = timing.nest("Pipeline");
     pm.enableTiming(pipelineTiming);
-    if (emitLevel == Emit::Linalg) {
-      pm.addPass(acc::nn::createNNInlineBlocks());
-      acc::NNWinogradConvOptions winogradOptions;
-      if (!winograd)
-        winogradOptions.maxFilterBytes = 0;
-      pm.addPass(acc::createNNWinogradConv(winogradOptions));
-      pm.addPass(acc::createNNLowerToLinalg());
-      pm.addPass(createCanonicalizerPass());
-    } else {
-      // Register blocks as wide as the target's vectors: 16 f32 lanes with
-      // AVX-512, 8 otherwise (AVX2).
-      bool avx512;
-      if (cpuName.empty() && cpuFeatures.empty()) {
-        auto host = llvm::sys::getHostCPUFeatures();
-        avx512 = host.lookup("avx512f");
-      } else {
-        avx512 = llvm::StringRef(cpuFeatures).contains("+avx512f") ||
-                 llvm::StringRef(cpuName).contains("avx512") ||
-                 llvm::StringRef(cpuName).starts_with("skylake-avx512") ||
-                 llvm::StringRef(cpuName).contains("sapphirerapids") ||
-                 llvm::StringRef(cpuName).contains("icelake");
-      }
-      acc::CPUPipelineOptions options;
-      options.vectorWidth = avx512 ? 16 : 8;
-      options.parallel = parallel;
-      if (!winograd)
-        options.winogradMaxFilterBytes = 0;
-      acc::buildCPUPipeline(pm, options);
-    }
+    FailureOr<acc::CPUTargetInfo> info =
+        acc::getCPUTargetInfo(targetOptions(opts), error);
+    if (failed(info))
+      return fail(error);
+    acc::CPUPipelineOptions options;
+    setPipelineOptions(options, opts, *info);
+    acc::buildCPUPipeline(pm, options);
     if (failed(pm.run(*module)))
       return 1;
   }
 
-  if (emitLevel == Emit::NN || emitLevel == Emit::Linalg ||
-      emitLevel == Emit::LLVMDialect)
+  if (opts.emitLevel == Emit::NN || opts.emitLevel == Emit::Linalg ||
+      opts.emitLevel == Emit::LLVMDialect)
     return writeOutput([&](llvm::raw_pwrite_stream &os) {
       module->print(os);
       return success();
     });
 
-  acc::CPUTargetOptions target;
-  target.cpu = cpuName;
-  target.features = cpuFeatures;
-  target.optLevel = optLevel;
+  acc::CPUTargetOptions target = targetOptions(opts);
   acc::CPUOutputKind kind =
-      emitLevel == Emit::LLVMIR ? acc::CPUOutputKind::LLVMIR
-      : emitLevel == Emit::Asm  ? acc::CPUOutputKind::Assembly
-                                : acc::CPUOutputKind::Object;
+      opts.emitLevel == Emit::LLVMIR ? acc::CPUOutputKind::LLVMIR
+      : opts.emitLevel == Emit::Asm  ? acc::CPUOutputKind::Assembly
+                                     : acc::CPUOutputKind::Object;
   TimingScope codegenTiming = timing.nest("LLVM");
   target.timing = &codegenTiming;
-  if (!shared)
+  if (!opts.shared)
     return writeOutput([&](llvm::raw_pwrite_stream &os) {
       return acc::emitCPUCode(*module, kind, target, os);
     });
@@ -578,7 +570,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
-  cl::HideUnrelatedOptions(accCategory);
+  CompileOptions opts;
+  cl::HideUnrelatedOptions(opts.category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "acc-compile: ahead-of-time compiler for nn models\n\n"
@@ -593,5 +586,5 @@ int main(int argc, char **argv) {
       "dims takes them in a trailing const int64_t *dims (docs/ABI.md). "
       "ONNX models go through acc-import-onnx's importer "
       "(docs/Import.md).\n");
-  return acc::runWithLargeStack(run);
+  return acc::runWithLargeStack([&] { return run(opts); });
 }

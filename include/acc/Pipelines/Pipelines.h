@@ -16,6 +16,10 @@
 
 namespace acc {
 
+/// The stop points of the CPU pipeline: every `acc-compile -emit=` level
+/// past `nn` is one of them.
+enum class CPUPipelineStop { Linalg, Buffers, LLVM };
+
 struct CPUPipelineOptions
     : public mlir::PassPipelineOptions<CPUPipelineOptions> {
   Option<int64_t> queryBlock{*this, "query-block",
@@ -52,11 +56,18 @@ struct CPUPipelineOptions
                      "(nn-cpu-parallelize; needs libacc_runtime at link time); "
                      "off gives single-threaded code"),
       llvm::cl::init(true)};
-  Option<bool> lowerToLLVM{
-      *this, "lower-to-llvm",
-      llvm::cl::desc("Go all the way to the LLVM dialect (otherwise stop "
-                     "after bufferization, on memrefs and loops)"),
-      llvm::cl::init(true)};
+  Option<CPUPipelineStop> stopAfter{
+      *this, "stop-after", llvm::cl::desc("Where the pipeline stops"),
+      llvm::cl::init(CPUPipelineStop::LLVM),
+      llvm::cl::values(
+          clEnumValN(CPUPipelineStop::Linalg, "linalg",
+                     "after the lowering to linalg on tensors (acc-compile "
+                     "-emit=linalg)"),
+          clEnumValN(CPUPipelineStop::Buffers, "buffers",
+                     "after bufferization, on memrefs and loops"),
+          clEnumValN(CPUPipelineStop::LLVM, "llvm",
+                     "in the LLVM dialect, the whole pipeline (acc-compile "
+                     "-emit=llvm-dialect and below)"))};
 };
 
 /// nn on tensors -> linalg -> bufferized loops -> LLVM dialect, with the

@@ -29,6 +29,22 @@ struct CPUTargetOptions {
 
 enum class CPUOutputKind { LLVMIR, Assembly, Object };
 
+/// What code generation needs to know about a CPU before the LLVM level.
+struct CPUTargetInfo {
+  /// AVX-512 (512-bit vectors, 32 registers).
+  bool avx512 = false;
+  /// f32 lanes of the vectors register blocks are built from: 16 with
+  /// AVX-512, 8 otherwise (AVX2).
+  int64_t vectorWidth = 8;
+};
+
+/// The facts of the CPU that `options.cpu` and `options.features` name (the
+/// host's when both are empty), as LLVM's subtarget for that CPU and those
+/// features sees them. Fails with `error` set when LLVM knows no target for
+/// the host triple.
+mlir::FailureOr<CPUTargetInfo> getCPUTargetInfo(const CPUTargetOptions &options,
+                                                std::string &error);
+
 /// Translates a module in the LLVM dialect to LLVM IR, optimises it for the
 /// target and writes LLVM IR, assembly or an object file. Errors are
 /// reported as diagnostics on the module.
