@@ -60,13 +60,9 @@ static bool depthwiseInPlace(Conv2DOp op) {
   return true;
 }
 
-struct Conv2DLowering : public OpRewritePattern<Conv2DOp> {
-  bool nchwAsNHWC;
-  Conv2DLowering(MLIRContext *ctx, bool nchwAsNHWC)
-      : OpRewritePattern(ctx), nchwAsNHWC(nchwAsNHWC) {
-    // An NCHW conv becomes an NHWC one, which this pattern lowers next.
-    setHasBoundedRewriteRecursion();
-  }
+/// An NCHW conv becomes an NHWC one, which this pattern lowers next.
+struct Conv2DLowering : public NHWCLowering<Conv2DOp> {
+  using NHWCLowering::NHWCLowering;
 
   LogicalResult matchAndRewrite(Conv2DOp op,
                                 PatternRewriter &rewriter) const override {

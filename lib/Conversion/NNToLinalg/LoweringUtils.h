@@ -59,6 +59,18 @@ Value padImage(OpBuilder &b, Location loc, Value input, bool nchw,
 Value initWithBias(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
                    Type elt, Value bias, unsigned biasDim);
 
+/// The base of the lowerings of image ops that compute an NCHW op in NHWC
+/// between transposes when `nchwAsNHWC` (convolution, pooling): the NHWC op
+/// they make is lowered next by the same pattern.
+template <typename OpTy>
+struct NHWCLowering : public mlir::OpRewritePattern<OpTy> {
+  NHWCLowering(mlir::MLIRContext *ctx, bool nchwAsNHWC)
+      : mlir::OpRewritePattern<OpTy>(ctx), nchwAsNHWC(nchwAsNHWC) {
+    this->setHasBoundedRewriteRecursion();
+  }
+  bool nchwAsNHWC;
+};
+
 //===----------------------------------------------------------------------===//
 // The op families' patterns, one file each
 //===----------------------------------------------------------------------===//

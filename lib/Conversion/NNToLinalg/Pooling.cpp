@@ -51,17 +51,13 @@ LogicalResult poolAsNHWC(PoolOp op, PatternRewriter &rewriter) {
 }
 
 template <typename PoolOp, bool isMax>
-struct PoolLowering : public OpRewritePattern<PoolOp> {
-  bool nchwAsNHWC;
-  PoolLowering(MLIRContext *ctx, bool nchwAsNHWC)
-      : OpRewritePattern<PoolOp>(ctx), nchwAsNHWC(nchwAsNHWC) {
-    this->setHasBoundedRewriteRecursion();
-  }
+struct PoolLowering : public NHWCLowering<PoolOp> {
+  using NHWCLowering<PoolOp>::NHWCLowering;
   LogicalResult matchAndRewrite(PoolOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     bool nchw = op.getLayout() == Layout::NCHW;
-    if (nchw && nchwAsNHWC)
+    if (nchw && this->nchwAsNHWC)
       return poolAsNHWC(op, rewriter);
     auto it = cast<RankedTensorType>(op.getInput().getType());
     Type elt = it.getElementType();
@@ -180,12 +176,8 @@ struct PoolLowering : public OpRewritePattern<PoolOp> {
   }
 };
 
-struct GlobalAvgPoolLowering : public OpRewritePattern<GlobalAvgPool2DOp> {
-  bool nchwAsNHWC;
-  GlobalAvgPoolLowering(MLIRContext *ctx, bool nchwAsNHWC)
-      : OpRewritePattern(ctx), nchwAsNHWC(nchwAsNHWC) {
-    setHasBoundedRewriteRecursion();
-  }
+struct GlobalAvgPoolLowering : public NHWCLowering<GlobalAvgPool2DOp> {
+  using NHWCLowering::NHWCLowering;
   LogicalResult matchAndRewrite(GlobalAvgPool2DOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();

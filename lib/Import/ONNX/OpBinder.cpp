@@ -95,6 +95,18 @@ FailureOr<HostRef> OpBinder::knownInput(int k, StringRef what) {
   return v->host;
 }
 
+FailureOr<std::optional<SmallVector<int64_t>>>
+OpBinder::intsFromInputOrAttr(int k, StringRef what, StringRef name) {
+  if (hasInput(k)) {
+    FailureOr<HostRef> v = knownInput(k, what);
+    if (failed(v))
+      return failure();
+    return std::optional<SmallVector<int64_t>>(
+        SmallVector<int64_t>((*v)->i.begin(), (*v)->i.end()));
+  }
+  return attrInts(name);
+}
+
 FailureOr<Value> OpBinder::runtimeInput(int k) {
   FailureOr<Val> v = input(k);
   if (failed(v))

@@ -59,6 +59,12 @@ public:
   mlir::FailureOr<Val> input(int k);
   /// Input `k`, which must be known at import time; `what` names it.
   mlir::FailureOr<HostRef> knownInput(int k, llvm::StringRef what);
+  /// Integers that later opsets moved from an attribute to an input (axes,
+  /// split sizes): input `k` (known at import time; `what` names it) when
+  /// the node has it, else the ints attribute `name`; nullopt when it has
+  /// neither; failure (diagnosed) when the input is not known.
+  mlir::FailureOr<std::optional<SmallVector<int64_t>>>
+  intsFromInputOrAttr(int k, llvm::StringRef what, llvm::StringRef name);
   /// Input `k` as an SSA value (a known one is materialized).
   mlir::FailureOr<mlir::Value> runtimeInput(int k);
 

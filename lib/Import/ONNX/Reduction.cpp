@@ -27,15 +27,11 @@ LogicalResult reduceMean(OpBinder &binder) {
     return failure();
   auto shape = cast<RankedTensorType>(x->getType()).getShape();
   int64_t r = shape.size();
-  SmallVector<int64_t> axes;
-  if (binder.hasInput(1)) {
-    FailureOr<HostRef> a = binder.knownInput(1, "axes");
-    if (failed(a))
-      return failure();
-    axes.assign((*a)->i.begin(), (*a)->i.end());
-  } else if (auto a = binder.attrInts("axes")) {
-    axes = *a;
-  }
+  FailureOr<std::optional<SmallVector<int64_t>>> given =
+      binder.intsFromInputOrAttr(1, "axes", "axes");
+  if (failed(given))
+    return failure();
+  SmallVector<int64_t> axes = given->value_or(SmallVector<int64_t>());
   for (int64_t &a : axes) {
     auto n = normAxis(a, r);
     if (!n)

@@ -69,15 +69,11 @@ LogicalResult reshapeLike(OpBinder &binder) {
     out = {product(ArrayRef<int64_t>(in).take_front(*axis)),
            product(ArrayRef<int64_t>(in).drop_front(*axis))};
   } else {
-    SmallVector<int64_t> axes;
-    if (binder.hasInput(1)) {
-      FailureOr<HostRef> a = binder.knownInput(1, "the axes");
-      if (failed(a))
-        return failure();
-      axes.assign((*a)->i.begin(), (*a)->i.end());
-    } else if (auto a = binder.attrInts("axes")) {
-      axes = *a;
-    }
+    FailureOr<std::optional<SmallVector<int64_t>>> given =
+        binder.intsFromInputOrAttr(1, "the axes", "axes");
+    if (failed(given))
+      return failure();
+    SmallVector<int64_t> axes = given->value_or(SmallVector<int64_t>());
     if (op == "Squeeze") {
       llvm::SmallDenseSet<int64_t> drop;
       for (int64_t a : axes) {
@@ -302,14 +298,13 @@ LogicalResult split(OpBinder &binder) {
   if (!axis)
     return binder.error() << "axis out of range";
   int64_t dim = x->shape()[*axis];
+  FailureOr<std::optional<SmallVector<int64_t>>> given =
+      binder.intsFromInputOrAttr(1, "the split sizes", "split");
+  if (failed(given))
+    return failure();
   SmallVector<int64_t> sizes;
-  if (binder.hasInput(1)) {
-    FailureOr<HostRef> s = binder.knownInput(1, "the split sizes");
-    if (failed(s))
-      return failure();
-    sizes.assign((*s)->i.begin(), (*s)->i.end());
-  } else if (auto s = binder.attrInts("split")) {
-    sizes = *s;
+  if (*given) {
+    sizes = **given;
   } else {
     int64_t n = binder.attrInt("num_outputs", binder.node().output_size());
     if (n <= 0)
