@@ -95,14 +95,20 @@ FailureOr<HostRef> OpBinder::knownInput(int k, StringRef what) {
   return v->host;
 }
 
+FailureOr<SmallVector<int64_t>> OpBinder::knownInts(int k, StringRef what) {
+  FailureOr<HostRef> v = knownInput(k, what);
+  if (failed(v))
+    return failure();
+  return SmallVector<int64_t>((*v)->i.begin(), (*v)->i.end());
+}
+
 FailureOr<std::optional<SmallVector<int64_t>>>
 OpBinder::intsFromInputOrAttr(int k, StringRef what, StringRef name) {
   if (hasInput(k)) {
-    FailureOr<HostRef> v = knownInput(k, what);
+    FailureOr<SmallVector<int64_t>> v = knownInts(k, what);
     if (failed(v))
       return failure();
-    return std::optional<SmallVector<int64_t>>(
-        SmallVector<int64_t>((*v)->i.begin(), (*v)->i.end()));
+    return std::optional<SmallVector<int64_t>>(std::move(*v));
   }
   return attrInts(name);
 }

@@ -59,6 +59,8 @@ public:
   mlir::FailureOr<Val> input(int k);
   /// Input `k`, which must be known at import time; `what` names it.
   mlir::FailureOr<HostRef> knownInput(int k, llvm::StringRef what);
+  /// The integers of input `k`, which must be known at import time.
+  mlir::FailureOr<SmallVector<int64_t>> knownInts(int k, llvm::StringRef what);
   /// Integers that later opsets moved from an attribute to an input (axes,
   /// split sizes): input `k` (known at import time; `what` names it) when
   /// the node has it, else the ints attribute `name`; nullopt when it has

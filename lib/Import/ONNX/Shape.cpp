@@ -209,23 +209,20 @@ template <bool Inputs> LogicalResult slice(OpBinder &binder) {
   int64_t r = x->rank();
   SmallVector<int64_t> starts, ends, axes, steps;
   if (Inputs) {
-    FailureOr<HostRef> s = binder.knownInput(1, "starts"),
-                       e = binder.knownInput(2, "ends");
+    FailureOr<SmallVector<int64_t>> s = binder.knownInts(1, "starts"),
+                                    e = binder.knownInts(2, "ends");
     if (failed(s) || failed(e))
       return failure();
-    starts.assign((*s)->i.begin(), (*s)->i.end());
-    ends.assign((*e)->i.begin(), (*e)->i.end());
-    if (binder.hasInput(3)) {
-      FailureOr<HostRef> a = binder.knownInput(3, "axes");
-      if (failed(a))
+    starts = *s;
+    ends = *e;
+    for (auto [k, what, into] : {std::make_tuple(3, "axes", &axes),
+                                 std::make_tuple(4, "steps", &steps)}) {
+      if (!binder.hasInput(k))
+        continue;
+      FailureOr<SmallVector<int64_t>> v = binder.knownInts(k, what);
+      if (failed(v))
         return failure();
-      axes.assign((*a)->i.begin(), (*a)->i.end());
-    }
-    if (binder.hasInput(4)) {
-      FailureOr<HostRef> st = binder.knownInput(4, "steps");
-      if (failed(st))
-        return failure();
-      steps.assign((*st)->i.begin(), (*st)->i.end());
+      *into = *v;
     }
   } else {
     starts = binder.attrInts("starts").value_or(SmallVector<int64_t>{});
@@ -466,10 +463,10 @@ template <bool Inputs> LogicalResult pad(OpBinder &binder) {
   int64_t r = shape.size();
   SmallVector<int64_t> pads;
   if (Inputs) {
-    FailureOr<HostRef> p = binder.knownInput(1, "pads");
+    FailureOr<SmallVector<int64_t>> p = binder.knownInts(1, "pads");
     if (failed(p))
       return failure();
-    pads.assign((*p)->i.begin(), (*p)->i.end());
+    pads = *p;
   } else {
     pads = binder.attrInts("pads").value_or(SmallVector<int64_t>{});
   }
