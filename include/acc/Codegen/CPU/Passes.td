@@ -151,8 +151,7 @@ def NNCPUPromoteTileBuffers : Pass<"nn-cpu-promote-tile-buffers",
     `min(8, 197 - i)` rows, found by `ValueBoundsOpInterface`) gets a stack
     buffer of the bound, and the allocation becomes a
     `memref.reinterpret_cast` of it at the dynamic size (row-major, offset
-    0): ViT-B/16's linear layers allocated one such tile per register block
-    (1 thread: 176 -> 161 ms).
+    0). Measurements: docs/CPUCodegen.md.
   }];
   let options = [
     Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"65536",
