@@ -25,6 +25,10 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "nn-cpu-prefetch-panels"
+
 namespace acc {
 #define GEN_PASS_DEF_NNCPUPREFETCHPANELS
 #include "acc/Codegen/CPU/Passes.h.inc"
@@ -109,8 +113,12 @@ struct NNCPUPrefetchPanelsPass
         if (g.getConstant() && g.getType().hasStaticShape())
           total += g.getType().getNumElements() *
                    (g.getType().getElementTypeBitWidth() / 8);
-      if (total < minTotalBytes)
+      if (total < minTotalBytes) {
+        LLVM_DEBUG(llvm::dbgs() << "constants take " << total
+                                << " bytes, under min-total-bytes: no "
+                                   "prefetches\n");
         return;
+      }
     }
     SmallVector<vector::TransferReadOp> reads;
     getOperation().walk([&](vector::TransferReadOp r) { reads.push_back(r); });
@@ -217,6 +225,10 @@ struct NNCPUPrefetchPanelsPass
                                    /*localityHint=*/locality,
                                    /*isDataCache=*/true);
       }
+      ++numPrefetchedReads;
+      LLVM_DEBUG(llvm::dbgs()
+                 << "prefetching the next panel of " << global.getName()
+                 << " from the read at " << read.getLoc() << "\n");
     }
   }
 };

@@ -204,6 +204,7 @@ struct NNCPUTileAndVectorizePass
         }
       }
     }
+    numPanelsPacked += panels.size();
     // The configurations are done with (tiling copied them onto the tiled
     // ops), and so are the channel-block marks.
     func.walk([](Operation *op) {

@@ -42,6 +42,10 @@
 
 #include <vector>
 
+#include "llvm/Support/Debug.h"
+
+#define DEBUG_TYPE "nn-winograd-conv"
+
 namespace acc {
 #define GEN_PASS_DEF_NNWINOGRADCONV
 #include "acc/Codegen/Common/Passes.h.inc"
@@ -538,7 +542,12 @@ struct NNWinogradConvPass
     PatternRewriter rewriter(ctx);
     for (Conv2DOp conv : convs) {
       rewriter.setInsertionPoint(conv);
-      (void)pattern.matchAndRewrite(conv, rewriter);
+      Location loc = conv.getLoc();
+      if (succeeded(pattern.matchAndRewrite(conv, rewriter))) {
+        ++numWinograd;
+        LLVM_DEBUG(llvm::dbgs()
+                   << "Winograd: the convolution at " << loc << "\n");
+      }
     }
   }
 };

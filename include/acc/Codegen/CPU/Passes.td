@@ -105,6 +105,10 @@ def NNCPUPrefetchPanels : Pass<"nn-cpu-prefetch-panels", "::mlir::func::FuncOp">
     Option<"locality", "locality", "unsigned", /*default=*/"2",
            "Locality hint of the prefetches (0-3)">
   ];
+  let statistics = [
+    Statistic<"numPrefetchedReads", "reads-prefetching",
+              "Panel reads that prefetch the next panel">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
 }
@@ -266,6 +270,8 @@ def NNCPUTileAndVectorize : Pass<"nn-cpu-tile-and-vectorize",
               "Roots tiled by their lowering configuration">,
     Statistic<"numRootsUnconfigured", "roots-unconfigured",
               "Roots left untiled: no lowering configuration">,
+    Statistic<"numPanelsPacked", "panels-packed",
+              "Constant weights packed into panels">,
     Statistic<"numVectorized", "ops-vectorized", "Linalg ops vectorized">,
     Statistic<"numLeftScalar", "ops-left-scalar",
               "Linalg ops the vectorizer did not take (scalar loops)">

@@ -107,6 +107,10 @@ def NNWinogradConv : Pass<"nn-winograd-conv"> {
            "Largest transformed filter (bytes) computed by Winograd "
            "(0: never)">
   ];
+  let statistics = [
+    Statistic<"numWinograd", "convolutions-winograd",
+              "Convolutions computed by Winograd">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
