@@ -22,9 +22,9 @@ LogicalResult layerNorm(OpBinder &binder) {
   FailureOr<Val> x = binder.input(0);
   if (failed(x))
     return failure();
-  auto axis = normAxis(binder.attrInt("axis", -1), x->rank());
-  if (!axis)
-    return binder.error() << "axis out of range";
+  FailureOr<int64_t> axis = binder.axisAttr(-1, x->rank());
+  if (failed(axis))
+    return failure();
   if (binder.attrInt("stash_type", 1) != 1)
     return binder.error() << "stash_type other than float is not supported";
   for (int k = 1; k < binder.node().output_size(); ++k)
@@ -113,9 +113,9 @@ template <bool Opset13> LogicalResult softmax(OpBinder &binder) {
   if (failed(x))
     return failure();
   int64_t r = cast<RankedTensorType>(x->getType()).getRank();
-  auto axis = normAxis(binder.attrInt("axis", Opset13 ? -1 : 1), r);
-  if (!axis)
-    return binder.error() << "axis out of range";
+  FailureOr<int64_t> axis = binder.axisAttr(Opset13 ? -1 : 1, r);
+  if (failed(axis))
+    return failure();
   if (!Opset13 && *axis != r - 1)
     return binder.error()
            << "before opset 13 Softmax flattens from axis; only the "

@@ -95,6 +95,15 @@ FailureOr<HostRef> OpBinder::knownInput(int k, StringRef what) {
   return v->host;
 }
 
+FailureOr<int64_t> OpBinder::axisAttr(int64_t dflt, int64_t rank) {
+  std::optional<int64_t> axis = normAxis(attrInt("axis", dflt), rank);
+  if (!axis) {
+    error() << "axis out of range";
+    return failure();
+  }
+  return *axis;
+}
+
 FailureOr<SmallVector<int64_t>> OpBinder::knownInts(int k, StringRef what) {
   FailureOr<HostRef> v = knownInput(k, what);
   if (failed(v))

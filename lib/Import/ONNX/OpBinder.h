@@ -47,6 +47,10 @@ public:
   float attrFloat(llvm::StringRef name, float dflt) const;
   std::string attrString(llvm::StringRef name, llvm::StringRef dflt) const;
   std::optional<SmallVector<int64_t>> attrInts(llvm::StringRef name) const;
+  /// The `axis` attribute (`dflt` when absent) as a dim of a rank-`rank`
+  /// tensor (negative: counted from the end); failure, diagnosed "axis out
+  /// of range", when it is none.
+  mlir::FailureOr<int64_t> axisAttr(int64_t dflt, int64_t rank);
   /// The tensor attribute `name` loaded on the host (null when absent);
   /// failure after a diagnostic when its data is malformed.
   mlir::FailureOr<HostRef> attrTensor(llvm::StringRef name);

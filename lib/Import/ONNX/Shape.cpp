@@ -63,9 +63,9 @@ LogicalResult reshapeLike(OpBinder &binder) {
       out[infer] = product(in) / known;
     }
   } else if (op == "Flatten") {
-    auto axis = normAxis(binder.attrInt("axis", 1), r + 1);
-    if (!axis)
-      return binder.error() << "axis out of range";
+    FailureOr<int64_t> axis = binder.axisAttr(1, r + 1);
+    if (failed(axis))
+      return failure();
     out = {product(ArrayRef<int64_t>(in).take_front(*axis)),
            product(ArrayRef<int64_t>(in).drop_front(*axis))};
   } else {
@@ -149,9 +149,9 @@ LogicalResult concat(OpBinder &binder) {
     ins.push_back(*v);
   }
   int64_t r = ins[0].rank();
-  auto axis = normAxis(binder.attrInt("axis", 0), r);
-  if (!axis)
-    return binder.error() << "axis out of range";
+  FailureOr<int64_t> axis = binder.axisAttr(0, r);
+  if (failed(axis))
+    return failure();
   SmallVector<int64_t> out(ins[0].shape());
   out[*axis] = 0;
   bool allKnown = true, anyFloat = false;
@@ -291,9 +291,9 @@ LogicalResult split(OpBinder &binder) {
   if (failed(x))
     return failure();
   int64_t r = x->rank();
-  auto axis = normAxis(binder.attrInt("axis", 0), r);
-  if (!axis)
-    return binder.error() << "axis out of range";
+  FailureOr<int64_t> axis = binder.axisAttr(0, r);
+  if (failed(axis))
+    return failure();
   int64_t dim = x->shape()[*axis];
   FailureOr<std::optional<SmallVector<int64_t>>> given =
       binder.intsFromInputOrAttr(1, "the split sizes", "split");
@@ -401,9 +401,9 @@ LogicalResult gather(OpBinder &binder) {
   if (failed(idx))
     return failure();
   int64_t r = x->rank();
-  auto axis = normAxis(binder.attrInt("axis", 0), r);
-  if (!axis)
-    return binder.error() << "axis out of range";
+  FailureOr<int64_t> axis = binder.axisAttr(0, r);
+  if (failed(axis))
+    return failure();
   int64_t dim = x->shape()[*axis];
   SmallVector<int64_t> indices;
   for (int64_t v : (*idx)->i) {
